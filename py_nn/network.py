@@ -227,10 +227,9 @@ class NeuralNetwork:
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
         if arr.ndim != 2 or arr.shape[1] != m:
-            hint = (" For integer class labels pass categorical=True."
-                    if arr.ndim == 1 and arr.dtype.kind in "iu" else "")
             raise ValueError(f"{name} must have shape (n_samples, {m}) for layers "
-                             f"{self.layers}; got shape {arr.shape}.{hint}")
+                             f"{self.layers}, or be integer class labels of shape "
+                             f"(n_samples,); got shape {arr.shape}.")
         if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
             raise ValueError(f"{name} contains NaN or inf; remove or replace those values.")
         return arr.astype(self.dtype, copy=False)
