@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Run py_nn's unit tests (tests/unit) INSIDE Pyodide, in Node.js, against the built wheel.
+//
+//   node tests/pyodide/run_pytest.mjs --site site --wheel site/wheels/py_nn-X-py3-none-any.whl \
+//        --tests tests --data site/data --extra-wheel .cache/pip/pytest-...whl [...] [--result out.json]
+//
+// build.py passes these (`python3 build.py test`). The exit code is pytest's.
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
+
+const args = parseArgs(process.argv.slice(2), ["extra-wheel"]);
+for (const name of ["site", "wheel", "tests", "data"]) {
+  if (!args[name]) {
+    console.error(`missing --${name}`);
+    process.exit(2);
+  }
+}
+
+const started = performance.now();
+const pyodide = await startPyodide(args.site);
+// pytest and its pure dependencies (packaging comes with Pyodide), then the py_nn wheel
+// exactly as the browser's worker installs it.
+await installWheels(pyodide, args["extra-wheel"], { deps: false });
+await installWheels(pyodide, [args.wheel]);
+
+// The tests, the shared conftest.py and the MNIST files go into the in-memory file system.
+putTree(pyodide, path.join(args.tests, "unit"), "/work/tests/unit");
+const conftest = path.join(args.tests, "conftest.py");
+if (existsSync(conftest)) putFile(pyodide, conftest, "/work/tests/conftest.py");
+for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
+  putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
+}
+console.log(`Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+const code = await pyodide.runPythonAsync(`
+import os, sys
+import py_nn
+
+# This must really be WebAssembly, with py_nn from the installed wheel.
+assert sys.platform == "emscripten", sys.platform
+assert "/site-packages/py_nn/" in py_nn.__file__, f"py_nn imported from {py_nn.__file__}"
+print(f"py_nn {py_nn.__version__} from {os.path.dirname(py_nn.__file__)}; "
+      f"Python {sys.version.split()[0]} on {sys.platform}; kernel {py_nn.kernels.active}")
+
+os.environ["PYNN_MNIST_DIR"] = "/work/data"
+os.environ["PYNN_REQUIRE_INSTALLED"] = "1"
+os.chdir("/work")
+
+import pytest
+
+class _Count:
+    """Collects the outcome counts pytest prints in its closing line."""
+    counts = {}
+    def pytest_terminal_summary(self, terminalreporter):
+        self.counts = {k: len(terminalreporter.stats.get(k, []))
+                       for k in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")}
+
+_counter = _Count()
+_code = int(pytest.main(["-p", "no:cacheprovider", "-ra", "-q", "/work/tests/unit"], plugins=[_counter]))
+_counts = _counter.counts
+_code
+`);
+const counts = pyodide.globals.get("_counts")?.toJs({ dict_converter: Object.fromEntries }) ?? {};
+const result = {
+  exit_code: code,
+  passed: counts.passed ?? 0,
+  failed: (counts.failed ?? 0) + (counts.error ?? 0),
+  skipped: counts.skipped ?? 0,
+  seconds: (performance.now() - started) / 1000,
+};
+if (args.result) writeFileSync(args.result, JSON.stringify(result, null, 1) + "\n");
+console.log(`Pyodide pytest exit code ${code} after ${result.seconds.toFixed(1)} s`);
+process.exit(code);
