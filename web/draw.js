@@ -1,0 +1,257 @@
+// draw.js: the drawing pad (mouse, touch and pen through Pointer Events) and MNIST-style
+// preprocessing of the drawing into 28x28 pixels.
+//
+// MNIST digits were made like this (LeCun et al.): the ink's bounding box was scaled to fit a
+// 20x20 box keeping its aspect ratio, anti-aliased, then placed in a 28x28 field so that the
+// centre of mass of the ink sits at the centre. toMnist() does the same with exact area
+// averaging (every target pixel is the mean ink of the source area it covers).
+
+export const LINE_WIDTH_CSS = 20; // stroke width on a 280 px pad: about 2 MNIST pixels after scaling
+
+/**
+ * Make `canvas` a drawing pad. Calls onStroke() while drawing and onEnd() on release.
+ * Returns {clear(), isEmpty(), canvas}.
+ */
+export function createPad(canvas, { onStroke = () => {}, onEnd = () => {}, onStart = () => {} } = {}) {
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  let drawing = false;
+  let pointerId = null;
+  let last = null;
+  let empty = true;
+
+  function resize() {
+    const rect = canvas.getBoundingClientRect();
+    const dpr = Math.min(window.devicePixelRatio || 1, 3);
+    const w = Math.max(1, Math.round((rect.width || 280) * dpr));
+    const h = Math.max(1, Math.round((rect.height || 280) * dpr));
+    if (canvas.width === w && canvas.height === h) return;
+    // keep what was drawn when the pad is resized (e.g. phone rotation)
+    let old = null;
+    if (!empty) {
+      old = document.createElement('canvas');
+      old.width = canvas.width;
+      old.height = canvas.height;
+      old.getContext('2d').drawImage(canvas, 0, 0);
+    }
+    canvas.width = w;
+    canvas.height = h;
+    if (old) ctx.drawImage(old, 0, 0, w, h);
+  }
+
+  function style() {
+    const scale = canvas.width / (canvas.getBoundingClientRect().width || canvas.width);
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = LINE_WIDTH_CSS * scale;
+    ctx.strokeStyle = '#111';
+    ctx.fillStyle = '#111';
+    return scale;
+  }
+
+  function point(ev) {
+    const rect = canvas.getBoundingClientRect();
+    return {
+      x: ((ev.clientX - rect.left) / rect.width) * canvas.width,
+      y: ((ev.clientY - rect.top) / rect.height) * canvas.height,
+    };
+  }
+
+  function dot(p) {
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, ctx.lineWidth / 2, 0, Math.PI * 2);
+    ctx.fill();
+  }
+
+  function segment(a, b) {
+    ctx.beginPath();
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x, b.y);
+    ctx.stroke();
+  }
+
+  canvas.addEventListener('pointerdown', (ev) => {
+    if (ev.pointerType === 'mouse' && ev.button !== 0) return;
+    if (drawing) return;
+    ev.preventDefault();
+    resize();
+    style();
+    drawing = true;
+    pointerId = ev.pointerId;
+    try {
+      canvas.setPointerCapture(ev.pointerId);
+    } catch (_) {
+      /* synthetic events may have no capturable pointer */
+    }
+    last = point(ev);
+    dot(last);
+    empty = false;
+    onStart();
+    onStroke();
+  });
+
+  canvas.addEventListener('pointermove', (ev) => {
+    if (!drawing || ev.pointerId !== pointerId) return;
+    ev.preventDefault();
+    const list = typeof ev.getCoalescedEvents === 'function' ? ev.getCoalescedEvents() : [];
+    for (const e of list.length ? list : [ev]) {
+      const p = point(e);
+      segment(last, p);
+      last = p;
+    }
+    onStroke();
+  });
+
+  function end(ev) {
+    if (!drawing || ev.pointerId !== pointerId) return;
+    drawing = false;
+    pointerId = null;
+    last = null;
+    try {
+      canvas.releasePointerCapture(ev.pointerId);
+    } catch (_) {
+      /* already released */
+    }
+    onEnd();
+  }
+  canvas.addEventListener('pointerup', end);
+  canvas.addEventListener('pointercancel', end);
+  canvas.addEventListener('contextmenu', (ev) => ev.preventDefault());
+
+  new ResizeObserver(() => resize()).observe(canvas);
+  resize();
+
+  return {
+    canvas,
+    clear() {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      empty = true;
+    },
+    isEmpty: () => empty,
+  };
+}
+
+/** Mean of src (length n) over dst cells of equal width: exact area averaging in one dimension. */
+function resampleAxis(src, srcW, srcH, dstW) {
+  // resample each of the srcH rows from srcW to dstW columns
+  const out = new Float32Array(dstW * srcH);
+  const r = srcW / dstW;
+  for (let j = 0; j < dstW; j++) {
+    const x0 = j * r;
+    const x1 = x0 + r;
+    const i0 = Math.floor(x0);
+    const i1 = Math.min(srcW, Math.ceil(x1));
+    for (let y = 0; y < srcH; y++) {
+      let sum = 0;
+      const row = y * srcW;
+      for (let i = i0; i < i1; i++) {
+        const overlap = Math.min(x1, i + 1) - Math.max(x0, i);
+        if (overlap > 0) sum += src[row + i] * overlap;
+      }
+      out[y * dstW + j] = sum / r;
+    }
+  }
+  return out;
+}
+
+function transpose(a, w, h) {
+  const t = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) t[x * h + y] = a[y * w + x];
+  return t;
+}
+
+/** Area-average a w x h image to tw x th. */
+export function resampleArea(src, w, h, tw, th) {
+  const horiz = resampleAxis(src, w, h, tw); // tw x h
+  const vert = resampleAxis(transpose(horiz, tw, h), h, tw, th); // rows are columns: th x tw transposed
+  return transpose(vert, th, tw); // tw x th, row-major
+}
+
+/**
+ * Turn an ink image (Float32Array w*h, 0..1) into MNIST's 28x28 format.
+ * Returns {pixels: Float32Array(784), empty, box}.
+ */
+export function inkToMnist(ink, w, h, threshold = 0.1) {
+  let minX = w;
+  let minY = h;
+  let maxX = -1;
+  let maxY = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (ink[y * w + x] > threshold) {
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
+    }
+  }
+  const pixels = new Float32Array(784);
+  if (maxX < 0) return { pixels, empty: true, box: null };
+
+  const bw = maxX - minX + 1;
+  const bh = maxY - minY + 1;
+  const crop = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) crop[y * bw + x] = ink[(minY + y) * w + (minX + x)];
+  }
+  // 1. scale the bounding box to fit 20x20, aspect ratio kept
+  const s = 20 / Math.max(bw, bh);
+  const tw = Math.max(1, Math.min(20, Math.round(bw * s)));
+  const th = Math.max(1, Math.min(20, Math.round(bh * s)));
+  const small = resampleArea(crop, bw, bh, tw, th);
+
+  // 2. centre of mass of the 20x20 image, in continuous coordinates (pixel centres at +0.5)
+  let mass = 0;
+  let cx = 0;
+  let cy = 0;
+  for (let y = 0; y < th; y++) {
+    for (let x = 0; x < tw; x++) {
+      const v = small[y * tw + x];
+      mass += v;
+      cx += v * (x + 0.5);
+      cy += v * (y + 0.5);
+    }
+  }
+  cx = mass > 0 ? cx / mass : tw / 2;
+  cy = mass > 0 ? cy / mass : th / 2;
+
+  // 3. place it in 28x28 so that the centre of mass lands on the centre (14, 14)
+  const ox = Math.round(14 - cx);
+  const oy = Math.round(14 - cy);
+  for (let y = 0; y < th; y++) {
+    const ty = y + oy;
+    if (ty < 0 || ty >= 28) continue;
+    for (let x = 0; x < tw; x++) {
+      const tx = x + ox;
+      if (tx < 0 || tx >= 28) continue;
+      pixels[ty * 28 + tx] = Math.min(1, small[y * tw + x]);
+    }
+  }
+  return { pixels, empty: false, box: { x: minX, y: minY, w: bw, h: bh } };
+}
+
+/** Read the pad (ink = alpha channel) and preprocess it. */
+export function toMnist(canvas) {
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const { width: w, height: h } = canvas;
+  const data = ctx.getImageData(0, 0, w, h).data;
+  const ink = new Float32Array(w * h);
+  for (let i = 0; i < ink.length; i++) ink[i] = data[i * 4 + 3] / 255;
+  return inkToMnist(ink, w, h);
+}
+
+/** Show 28x28 pixels (0..1) on a preview canvas, white ink on black as in MNIST. */
+export function drawPreview(canvas, pixels) {
+  const ctx = canvas.getContext('2d');
+  if (canvas.width !== 28) canvas.width = 28;
+  if (canvas.height !== 28) canvas.height = 28;
+  const img = ctx.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = Math.round(Math.max(0, Math.min(1, pixels ? pixels[i] : 0)) * 255);
+    img.data[i * 4] = v;
+    img.data[i * 4 + 1] = v;
+    img.data[i * 4 + 2] = v;
+    img.data[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+}

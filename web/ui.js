@@ -1,0 +1,224 @@
+// ui.js: DOM rendering helpers (no state, no Python). app.js decides what to show; this module
+// knows how it looks.
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+
+export function pct(v, digits = 1) {
+  return `${(v * 100).toFixed(digits)}%`;
+}
+
+export function setStatus(state, text) {
+  const el = $('[data-testid="status"]');
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+let messageTimer = null;
+/** The last user-facing message (confirmation or error). Errors stay until replaced. */
+export function showMessage(text, kind = 'info') {
+  const el = $('[data-testid="message"]');
+  el.hidden = false;
+  el.dataset.kind = kind;
+  el.textContent = text;
+  clearTimeout(messageTimer);
+  el.classList.remove('fade');
+  if (kind !== 'error') {
+    messageTimer = setTimeout(() => el.classList.add('fade'), 8000);
+  }
+}
+
+// --- prediction --------------------------------------------------------------------------------
+
+export function buildProbs(list) {
+  list.textContent = '';
+  for (let d = 0; d < 10; d++) {
+    const li = document.createElement('li');
+    li.className = 'prob';
+    li.dataset.testid = `prob-${d}`;
+    li.setAttribute('data-testid', `prob-${d}`);
+    li.dataset.value = '';
+    li.innerHTML =
+      `<span class="prob-digit" aria-hidden="true">${d}</span>` +
+      '<span class="prob-track"><span class="prob-fill"></span></span>' +
+      '<span class="prob-pct">–</span>';
+    li.setAttribute('aria-label', `Digit ${d}: no prediction`);
+    list.appendChild(li);
+  }
+}
+
+export function renderProbabilities(list, probabilities, label) {
+  for (let d = 0; d < 10; d++) {
+    const li = list.children[d];
+    const fill = li.querySelector('.prob-fill');
+    const text = li.querySelector('.prob-pct');
+    if (!probabilities) {
+      li.dataset.value = '';
+      fill.style.width = '0%';
+      text.textContent = '–';
+      li.classList.remove('is-top');
+      li.setAttribute('aria-label', `Digit ${d}: no prediction`);
+      continue;
+    }
+    const p = probabilities[d];
+    li.dataset.value = String(p);
+    fill.style.width = `${Math.max(0, Math.min(100, p * 100))}%`;
+    text.textContent = pct(p);
+    li.classList.toggle('is-top', d === label);
+    li.setAttribute('aria-label', `Digit ${d}: ${pct(p)}`);
+  }
+}
+
+export function renderPrediction(label, probability) {
+  $('[data-testid="prediction"]').textContent = label == null ? '' : String(label);
+  $('#confidence').textContent = label == null ? '' : `${pct(probability)} sure`;
+}
+
+export function setDrawMessage(text) {
+  $('[data-testid="draw-message"]').textContent = text || '';
+}
+
+// --- training ------------------------------------------------------------------------------------
+
+export function setProgress(fraction) {
+  const bar = $('[role="progressbar"]');
+  const v = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
+  bar.setAttribute('aria-valuenow', String(v));
+  bar.setAttribute('aria-valuetext', `${v}%`);
+  bar.querySelector('.progress-bar').style.width = `${v}%`;
+}
+
+export function setTrainStatus(text) {
+  $('[data-testid="train-status"]').textContent = text;
+}
+
+export function showFieldErrors(form, errors, fieldIds) {
+  let first = null;
+  for (const [key, id] of Object.entries(fieldIds)) {
+    const input = form.querySelector(`#${id}`);
+    const slot = form.querySelector(`#${id}-err`);
+    const msg = errors[key];
+    if (msg) {
+      input.setAttribute('aria-invalid', 'true');
+      slot.textContent = msg;
+      if (!first) first = input;
+    } else {
+      input.removeAttribute('aria-invalid');
+      slot.textContent = '';
+    }
+  }
+  return first;
+}
+
+export function renderConfusion(table, matrix) {
+  const caption = table.querySelector('caption');
+  table.textContent = '';
+  if (caption) table.appendChild(caption);
+  let max = 0;
+  for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) if (i !== j) max = Math.max(max, matrix[i][j]);
+  const rowMax = matrix.map((r) => r.reduce((a, b) => a + b, 0) || 1);
+
+  const thead = document.createElement('thead');
+  const hr = document.createElement('tr');
+  const corner = document.createElement('th');
+  corner.scope = 'col';
+  corner.innerHTML = '<span class="visually-hidden">True digit \\ predicted</span><span aria-hidden="true">t\\p</span>';
+  hr.appendChild(corner);
+  for (let j = 0; j < 10; j++) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = String(j);
+    hr.appendChild(th);
+  }
+  thead.appendChild(hr);
+  table.appendChild(thead);
+
+  const tbody = document.createElement('tbody');
+  for (let i = 0; i < 10; i++) {
+    const tr = document.createElement('tr');
+    const th = document.createElement('th');
+    th.scope = 'row';
+    th.textContent = String(i);
+    tr.appendChild(th);
+    for (let j = 0; j < 10; j++) {
+      const td = document.createElement('td');
+      const n = matrix[i][j];
+      td.textContent = String(n);
+      if (i === j) {
+        const a = n / rowMax[i];
+        td.className = 'diag';
+        td.style.setProperty('--shade', a.toFixed(3));
+      } else if (n > 0) {
+        td.className = 'off';
+        td.style.setProperty('--shade', (0.15 + 0.85 * (n / (max || 1))).toFixed(3));
+      } else {
+        td.className = 'zero';
+      }
+      td.title = `true ${i}, predicted ${j}: ${n}`;
+      tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
+  }
+  table.appendChild(tbody);
+}
+
+// --- models --------------------------------------------------------------------------------------
+
+export function describeLayers(layers) {
+  return Array.isArray(layers) ? layers.join('-') : '?';
+}
+
+export function renderModels(listEl, emptyEl, models, { onLoad, onDelete, busy }) {
+  listEl.textContent = '';
+  emptyEl.hidden = models.length > 0;
+  for (const m of models) {
+    const li = document.createElement('li');
+    li.className = 'model-item' + (m.broken ? ' broken' : '') + (m.active ? ' active' : '');
+    const info = document.createElement('div');
+    info.className = 'model-info';
+    const name = document.createElement('span');
+    name.className = 'model-name';
+    name.textContent = m.name;
+    info.appendChild(name);
+    const meta = document.createElement('span');
+    meta.className = 'model-meta';
+    if (m.broken) {
+      const badge = document.createElement('span');
+      badge.className = 'badge badge-error';
+      badge.textContent = 'Broken';
+      name.after(badge);
+      meta.textContent = `Cannot be used: ${m.broken}`;
+    } else {
+      const parts = [describeLayers(m.layers)];
+      if (m.accuracy != null) parts.push(`${pct(m.accuracy)} held-out`);
+      if (m.savedAt) parts.push(new Date(m.savedAt).toLocaleString());
+      meta.textContent = parts.join(' · ');
+      if (m.active) {
+        const badge = document.createElement('span');
+        badge.className = 'badge';
+        badge.textContent = 'Active';
+        name.after(badge);
+      }
+    }
+    info.appendChild(meta);
+    li.appendChild(info);
+
+    const actions = document.createElement('div');
+    actions.className = 'model-actions';
+    const load = document.createElement('button');
+    load.type = 'button';
+    load.className = 'btn btn-small';
+    load.textContent = 'Load';
+    load.setAttribute('aria-label', `Load ${m.name}`);
+    load.disabled = !!busy;
+    load.addEventListener('click', () => onLoad(m.name));
+    const del = document.createElement('button');
+    del.type = 'button';
+    del.className = 'btn btn-small btn-quiet';
+    del.textContent = 'Delete';
+    del.setAttribute('aria-label', `Delete ${m.name}`);
+    del.addEventListener('click', () => onDelete(m.name));
+    actions.append(load, del);
+    li.appendChild(actions);
+    listEl.appendChild(li);
+  }
+}
