@@ -180,6 +180,8 @@ form.addEventListener('submit', async (e) => {
   training = true;
   updateButtons();
   $('#results').hidden = true;
+  $('#test-accuracy').textContent = '';
+  $('#test-detail').textContent = '';
   chart.reset(config.epochs);
   ui.setProgress(0);
   ui.setTrainStatus(`Starting: ${[784, ...config.hidden, 10].join('-')}, ${config.optimizer}, ${config.samples.toLocaleString('en')} digits…`);

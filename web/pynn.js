@@ -279,7 +279,7 @@ async function start() {
     text: `Ready: py_nn ${res.version} in Pyodide ${build.pyodide || ''} (started in ${seconds} s)`.replace(' in Pyodide  ', ' in Pyodide '),
   });
   modelsChanged();
-  return { version: res.version, model: { ...active }, build, data: dataInfo, startupMs: res.startupMs };
+  return { version: res.version, model: { ...active }, build, data: dataInfo, startupMs: res.startupMs, stages: res.stages };
 }
 
 export const ready = start().catch((err) => {
@@ -455,10 +455,11 @@ export async function load(name) {
     if (!check.ok) throw new Error(check.reason);
     info = await call('loadJson', { json });
   } catch (err) {
-    brokenNames.set(clean, err.message);
+    const reason = err.message.replace(/[.\s]+$/, '');
+    brokenNames.set(clean, reason);
     modelsChanged();
     throw new Error(
-      `Saved model "${clean}" cannot be loaded: ${err.message}. The active model is unchanged; ` +
+      `Saved model "${clean}" cannot be loaded: ${reason}. The active model is unchanged; ` +
         `delete "${clean}" from the list if you no longer need it.`
     );
   }
@@ -543,7 +544,7 @@ export async function importModel(file) {
     if (!check.ok) throw new Error(check.reason);
     info = await call('loadJson', { json: text });
   } catch (err) {
-    throw new Error(`Cannot import ${label}: ${err.message}. The active model is unchanged; pick a .json file written by Export.`);
+    throw new Error(`Cannot import ${label}: ${err.message.replace(/[.\s]+$/, '')}. The active model is unchanged; pick a .json file written by Export.`);
   }
   const md = info.metadata || {};
   let name = typeof md.name === 'string' && md.name.trim() ? md.name.trim() : null;

@@ -173,7 +173,7 @@ function quotaMessage(what, text) {
   const saved = listModels().length;
   return (
     `Storage is full: could not store ${what} (it needs ${mb(text.length)}; ` +
-    `saved models use ${mb(usage())} of the browser's ~5 MB). Nothing was changed` +
+    `this page already uses ${mb(usage())} of the browser's ~5 MB). Nothing was changed` +
     (saved ? ` and your ${saved} saved model${saved === 1 ? ' is' : 's are'} intact` : '') +
     '. Delete a saved model you no longer need, or use Export to keep this one in a file.'
   );

@@ -175,10 +175,13 @@ export function renderModels(listEl, emptyEl, models, { onLoad, onDelete, busy }
     li.className = 'model-item' + (m.broken ? ' broken' : '') + (m.active ? ' active' : '');
     const info = document.createElement('div');
     info.className = 'model-info';
+    const title = document.createElement('span');
+    title.className = 'model-title';
     const name = document.createElement('span');
     name.className = 'model-name';
     name.textContent = m.name;
-    info.appendChild(name);
+    title.appendChild(name);
+    info.appendChild(title);
     const meta = document.createElement('span');
     meta.className = 'model-meta';
     if (m.broken) {
@@ -190,7 +193,7 @@ export function renderModels(listEl, emptyEl, models, { onLoad, onDelete, busy }
     } else {
       const parts = [describeLayers(m.layers)];
       if (m.accuracy != null) parts.push(`${pct(m.accuracy)} held-out`);
-      if (m.savedAt) parts.push(new Date(m.savedAt).toLocaleString());
+      if (m.savedAt) parts.push(new Date(m.savedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }));
       meta.textContent = parts.join(' · ');
       if (m.active) {
         const badge = document.createElement('span');

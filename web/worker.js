@@ -93,7 +93,12 @@ def _evaluate(net):
     p = np.asarray(net.predict(x), dtype=np.float64)
     pred = p.argmax(axis=1)
     loss = float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
-    cm = py_nn.confusion_matrix(y, pred, num_classes=10)
+    try:
+        cm = py_nn.confusion_matrix(y, pred, num_classes=10)
+    except TypeError:
+        # np.bincount cannot take int64 indices on 32-bit WebAssembly; count directly instead
+        cm = np.zeros((10, 10), dtype=np.int64)
+        np.add.at(cm, (y.astype(np.intp), pred.astype(np.intp)), 1)
     return {"accuracy": float(np.mean(pred == y)), "loss": loss, "count": int(len(y)),
             "confusion": np.asarray(cm).astype(int).tolist()}
 
@@ -184,7 +189,8 @@ function errorText(err) {
 }
 
 function stripPythonType(text) {
-  return text.replace(/^(ValueError|TypeError|KeyError|RuntimeError|Exception):\s*/, '');
+  // "py_nn.serialization.ModelFormatError: msg." -> "msg" (the caller adds its own sentence end)
+  return text.replace(/^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception):\s*/, '').replace(/[.\s]+$/, '');
 }
 
 async function fetchOk(url, what) {
@@ -303,10 +309,18 @@ async function init(id, payload) {
   const t0 = performance.now();
   const buildURL = new URL('build.json', SITE);
   const build = await (await fetchOk(buildURL, 'build.json')).json();
-  await stageRuntime(id);
-  await stagePackages(id);
-  await stagePyNN(id, build);
-  const data = await stageData(id, build);
+  const stages = {};
+  const timed = async (name, fn) => {
+    const t = performance.now();
+    const out = await fn();
+    stages[name] = Math.round(performance.now() - t);
+    return out;
+  };
+  await timed('runtime', () => stageRuntime(id));
+  await timed('packages', () => stagePackages(id));
+  await timed('py_nn', () => stagePyNN(id, build));
+  const data = await timed('data', () => stageData(id, build));
+  const tModel = performance.now();
 
   // The model: the restored one if it is valid, otherwise the shipped default.
   let restoreError = null;
@@ -329,8 +343,9 @@ async function init(id, payload) {
       throw new UserError(`The default model (${modelURL.pathname}) could not be loaded: ${stripPythonType(errorText(err))}. Rebuild the site.`, 'fatal');
     }
   }
+  stages.model = Math.round(performance.now() - tModel);
   const version = pyodide.runPython('import py_nn; py_nn.__version__');
-  return { info, source, restoreError, data, build, version, startupMs: Math.round(performance.now() - t0) };
+  return { info, source, restoreError, data, build, version, stages, startupMs: Math.round(performance.now() - t0) };
 }
 
 // --- requests ----------------------------------------------------------------------------------
