@@ -393,6 +393,16 @@ pynn.ready.then(
       dirty = true;
       schedule();
     }
+    registerOffline();
   },
   () => updateButtons()
 );
+
+// Offline support: the service worker precaches the site once the page is ready (so it does not
+// compete with start-up). Opt out with ?nosw in the URL.
+function registerOffline() {
+  if (!('serviceWorker' in navigator) || new URLSearchParams(location.search).has('nosw')) return;
+  navigator.serviceWorker.register('./sw.js').catch((err) => {
+    console.warn('Offline support is not available:', err && err.message);
+  });
+}
