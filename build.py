@@ -96,15 +96,18 @@ MNIST_TEST = 2000
 
 # The default model shipped with the site, trained at build time with py_nn on CPython.
 DEFAULT_MODEL = {
-    "layers": [784, 256, 10],
+    # Tuned on this machine (held-out accuracy): [784, 256, 10] 0.970, [784, 128, 10] 0.971,
+    # [784, 256, 128, 10] 0.975 (1.25 MB of JSON), [784, 128, 64, 10] 0.972 (0.6 MB): the last
+    # one, small enough that several models fit in localStorage.
+    "layers": [784, 128, 64, 10],
     "hidden_activation": "relu",
     "output_activation": "softmax",
     "loss": "categorical_crossentropy",
     "optimizer": "adam",
     "lr": 0.001,
-    "lr_decay": 0.85,          # lr multiplied by this after every epoch (if settable)
+    "lr_decay": 0.95,          # lr multiplied by this after every epoch (if settable)
     "batch_size": 64,
-    "epochs": 24,
+    "epochs": 40,
     "dtype": "float32",
     "seed": 0,
     "augment_shift": 2,        # random shifts of up to +-2 px, drawn anew every epoch
@@ -575,6 +578,8 @@ def train_default_model(data_dir, out_path):
             lr *= cfg["lr_decay"]
             optimizer.lr = lr
     seconds = time.perf_counter() - started
+    if hasattr(optimizer, "lr"):
+        optimizer.lr = cfg["lr"]  # the document records the recipe's rate, not the decayed one
     test_acc = float(net.score(x_test, y_test, accuracy=True))
     metadata = {
         "name": "default",
@@ -765,10 +770,20 @@ def junit_counts(xml_path):
     return tests - failed - skipped, failed, skipped
 
 
-def pytest_cmd(test_dir, junit, timeout):
-    """The pytest command for a suite, run from a temp cwd so the source tree is not importable."""
-    return [sys.executable, "-m", "pytest", str(test_dir), "-p", "no:cacheprovider",
-            f"--rootdir={ROOT}", f"--junitxml={junit}", f"--timeout={timeout}", "-ra"]
+def run_pytest(test_dir, junit, timeout, env):
+    """Run pytest on a suite with the source tree NOT importable; return the exit code.
+
+    ``python -P`` (3.11+) keeps the working directory off sys.path, so pytest can run from the
+    repository root; older Pythons run it from a temporary directory instead. tests/unit has no
+    __init__.py, so pytest's rootdir insertion adds tests/unit (not the repository) to sys.path.
+    """
+    cmd = [sys.executable, "-m", "pytest", str(test_dir.relative_to(ROOT)), "-p", "no:cacheprovider",
+           f"--rootdir={ROOT}", f"--junitxml={junit}", f"--timeout={timeout}", "-ra"]
+    if sys.version_info >= (3, 11):
+        return run([cmd[0], "-P", *cmd[1:]], cwd=ROOT, check=False, env=env)
+    with tempfile.TemporaryDirectory(prefix="pynn-pytest-") as tmp:
+        cmd[3] = str(test_dir)
+        return run(cmd, cwd=tmp, check=False, env=env)
 
 
 def run_unit_tests(results):
@@ -777,11 +792,10 @@ def run_unit_tests(results):
     if (ROOT / "tests" / "__init__.py").exists() or (ROOT / "tests" / "unit" / "__init__.py").exists():
         info("NOTE: tests/ has __init__.py files; pytest may then put the repository on sys.path")
     junit = ARTIFACTS / "unit.xml"
-    with tempfile.TemporaryDirectory(prefix="pynn-unit-") as tmp:
-        # `python -m` puts the cwd (a temp dir) first on sys.path, not the repository;
-        # tests/conftest.py fails the session if py_nn still comes from the source tree.
-        code = run(pytest_cmd(ROOT / "tests" / "unit", junit, 900), cwd=tmp, check=False,
-                   env=clean_env(PYNN_REQUIRE_INSTALLED=1, PYNN_MNIST_DIR=SITE / "data"))
+    # With PYNN_REQUIRE_INSTALLED=1, tests/unit/test_installed.py fails unless py_nn was
+    # imported from site-packages (the wheel), not from the source tree.
+    code = run_pytest(ROOT / "tests" / "unit", junit, 900,
+                      clean_env(PYNN_REQUIRE_INSTALLED=1, PYNN_MNIST_DIR=SITE / "data"))
     results.append(("unit (CPython)", code, *junit_counts(junit)))
 
 
@@ -831,10 +845,9 @@ def run_e2e_tests(results):
         return
     chromium = ensure_chromium()
     junit = ARTIFACTS / "e2e.xml"
-    with tempfile.TemporaryDirectory(prefix="pynn-e2e-") as tmp:
-        code = run(pytest_cmd(e2e, junit, 600), cwd=tmp, check=False,
-                   env=clean_env(PYNN_SITE_DIR=SITE, PYNN_CHROMIUM=chromium,
-                                 PYNN_ARTIFACTS=ARTIFACTS, PYNN_MNIST_DIR=SITE / "data"))
+    code = run_pytest(e2e, junit, 600,
+                      clean_env(PYNN_SITE_DIR=SITE, PYNN_CHROMIUM=chromium,
+                                PYNN_ARTIFACTS=ARTIFACTS, PYNN_MNIST_DIR=SITE / "data"))
     results.append(("e2e (Chromium)", code, *junit_counts(junit)))
 
 

@@ -1,0 +1,100 @@
+"""Time one py_nn training epoch and one-digit predictions (for `python3 build.py bench`).
+
+Runs unchanged on CPython (build.py calls it with the installed wheel) and inside Pyodide
+(bench.mjs loads it into the in-memory file system). Prints nothing but progress lines;
+writes the measurements as JSON to ``--out``.
+
+    python tests/pyodide/bench_pynn.py --data site/data --out bench.json \
+        --configs float64:matmul,float32:matmul,float32:einsum --runs 5
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def load_train(data_dir):
+    """The 8,000 training digits as float64 in 0..1, and their integer labels."""
+    import numpy as np
+
+    meta = json.loads((Path(data_dir) / "mnist.json").read_text())
+    images = np.fromfile(Path(data_dir) / "mnist-images.u8", dtype=np.uint8)
+    labels = np.fromfile(Path(data_dir) / "mnist-labels.u8", dtype=np.uint8).astype(np.int64)
+    x = images.reshape(meta["count"], 784)[: meta["train"]] / 255.0
+    return x, labels[: meta["train"]]
+
+
+def new_net(dtype):
+    """The benchmark network: [784, 128, 10] ReLU/softmax/CE, SGD with momentum 0.9."""
+    import py_nn
+
+    return py_nn.NeuralNetwork([784, 128, 10], "relu", "softmax", "categorical_crossentropy",
+                               py_nn.SGD(lr=0.01, momentum=0.9), dtype=dtype, seed=0)
+
+
+def time_epoch(x, y, dtype, batch_size):
+    """Seconds for one epoch of fit() on a fresh network."""
+    net = new_net(dtype)
+    started = time.perf_counter()
+    net.fit(x, y, batch_size=batch_size, epochs=1, categorical=True, verbose=False)
+    return time.perf_counter() - started
+
+
+def bench(data_dir, configs, runs, batches=(32, 128), predict_calls=50):
+    """Return the measurements: per (dtype, kernel) the epoch times for each batch size."""
+    import numpy as np
+    import py_nn
+
+    x64, y = load_train(data_dir)
+    results = []
+    for dtype, kernel in configs:
+        py_nn.kernels.use(kernel)
+        x = x64.astype(dtype)
+        row = {"dtype": dtype, "kernel": kernel}
+        for batch_size in batches:
+            time_epoch(x[:1024], y[:1024], dtype, batch_size)  # warm-up
+            times = [time_epoch(x, y, dtype, batch_size) for _ in range(runs)]
+            row[f"epoch_{batch_size}"] = times
+            print(f"   {dtype} {kernel:6s} batch {batch_size:3d}: "
+                  + ", ".join(f"{t:.3f}" for t in times) + " s", flush=True)
+        results.append(row)
+    py_nn.kernels.use("auto")
+    net = new_net("float32")
+    digit = x64[:1].astype("float32")
+    for _ in range(5):
+        net.predict(digit)
+    latency = []
+    for _ in range(predict_calls):
+        started = time.perf_counter()
+        net.predict(digit)
+        latency.append((time.perf_counter() - started) * 1000)
+    return {"samples": int(len(y)), "results": results, "predict_ms": latency,
+            "default_kernel": py_nn.kernels.active, "platform": sys.platform,
+            "numpy": np.__version__, "py_nn": py_nn.__version__}
+
+
+def parse_configs(text):
+    """'float32:matmul,float32:einsum' -> [('float32', 'matmul'), ('float32', 'einsum')]."""
+    return [tuple(item.split(":")) for item in text.split(",") if item]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--configs", default="float32:matmul,float32:einsum")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    import py_nn
+
+    if os.environ.get("PYNN_REQUIRE_INSTALLED") == "1" and "site-packages" not in py_nn.__file__:
+        raise SystemExit(f"py_nn was imported from {py_nn.__file__}, not the installed wheel")
+    result = bench(args.data, parse_configs(args.configs), args.runs)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
