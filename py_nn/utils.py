@@ -63,4 +63,6 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     if num_classes is None:
         num_classes = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
     k = num_classes
-    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+    # bincount wants the platform's index type (int32 in 32-bit WebAssembly)
+    pairs = (y_true * k + y_pred).astype(np.intp)
+    return np.bincount(pairs, minlength=k * k).reshape(k, k)
