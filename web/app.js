@@ -11,6 +11,7 @@ const { $ } = ui;
 const PREDICT_EVERY_MS = 100;
 
 let isReady = false;
+let startFailed = false;
 let maxSamples = FIT_DEFAULTS.samples; // size of the training pool, from the data
 let training = false;
 
@@ -20,7 +21,8 @@ pynn.events.addEventListener('status', (e) => {
   const { state, text } = e.detail;
   ui.setStatus(state, text);
   if (state === 'error') {
-    ui.showMessage(text, 'error');
+    startFailed = true;
+    $('#active-model').textContent = 'None (the network could not be started)';
     updateButtons();
   }
 });
@@ -89,6 +91,10 @@ async function runPrediction(explicit) {
   if (empty || pad.isEmpty()) {
     clearPrediction();
     ui.setDrawMessage('Draw a digit first');
+    return;
+  }
+  if (startFailed) {
+    ui.setDrawMessage('No prediction: the network could not be started (see the error at the top).');
     return;
   }
   if (!isReady) {
@@ -395,7 +401,10 @@ pynn.ready.then(
     }
     registerOffline();
   },
-  () => updateButtons()
+  () => {
+    startFailed = true;
+    updateButtons();
+  }
 );
 
 // Offline support: the service worker precaches the site once the page is ready (so it does not

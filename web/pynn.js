@@ -241,7 +241,8 @@ function restoreCandidate() {
         } catch (_) {
           /* the worker reports the real problem */
         }
-        return { json, name, kind: 'unsaved', label: `${name} (unsaved)` };
+        if (!/unsaved/i.test(name)) name = `${name} (unsaved)`;
+        return { json, name, kind: 'unsaved', label: name };
       }
       return null;
     },
@@ -259,7 +260,7 @@ async function start() {
   build = res.build;
   dataInfo = res.data;
   if (res.source === 'restored') {
-    setActive(describeInfo(res.info, candidate.name, candidate.kind));
+    setActive({ ...describeInfo(res.info, candidate.name, candidate.kind), inSlot: candidate.kind === 'unsaved' });
   } else {
     setActive(describeInfo(res.info, 'Default model', 'default'));
     const problem = res.restoreError || (candidate && candidate.error);
@@ -341,6 +342,7 @@ function persistUnsaved(json, label) {
   try {
     storage.saveUnsaved(json, label);
     storage.setLast({ kind: 'unsaved' });
+    if (active) active.inSlot = true; // the active model is the one in pynn.unsaved
     return { persisted: true };
   } catch (err) {
     return {
@@ -436,10 +438,11 @@ export async function save(name) {
   const { json } = await call('toJson', { metadata });
   const { replaced } = storage.saveModel(clean, json); // throws (and changes nothing) when storage is full
   brokenNames.delete(clean);
-  const wasUnsaved = active && active.kind === 'unsaved';
+  const inSlot = !!(active && active.inSlot);
   storage.setLast({ kind: 'saved', name: clean });
-  if (wasUnsaved) storageGuard(() => storage.clearUnsaved(), () => null); // it now lives under its name
-  setActive({ ...active, name: clean, kind: 'saved' });
+  // the pynn.unsaved copy of this very model is no longer needed: it now lives under its name
+  if (inSlot) storageGuard(() => storage.clearUnsaved(), () => null);
+  setActive({ ...active, name: clean, kind: 'saved', inSlot: false, suggestedName: undefined });
   modelsChanged();
   return { name: clean, replaced, chars: json.length };
 }

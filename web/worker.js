@@ -256,6 +256,7 @@ async function stagePyNN(id, build) {
   progress(id, { stage: 'py_nn', text: 'Installing py_nn…' });
   if (!build.wheel) throw new UserError('build.json names no py_nn wheel ("wheel"). Rebuild the site with "python3 build.py".', 'fatal');
   const wheelURL = new URL(build.wheel, SITE).href; // absolute, so it works under any sub-path
+  await fetchOk(new URL(wheelURL), 'the py_nn wheel'); // a clear message for a missing file (cached for micropip)
   const micropip = pyodide.pyimport('micropip');
   try {
     await micropip.install(wheelURL);
