@@ -185,10 +185,17 @@ def run(cmd, cwd=None, env=None, check=True, what=None):
 
 
 def clean_env(**extra):
-    """The environment for child Pythons: no PYTHONPATH (the source tree must not leak in)."""
+    """The environment for child processes.
+
+    No PYTHONPATH (the source tree must not leak in), and single-threaded BLAS unless the
+    caller chose otherwise: py_nn's matrices are small, and on a busy 2-core machine
+    multi-threaded OpenBLAS made training 7x slower (and timings noisy).
+    """
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONHOME", None)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -733,7 +740,11 @@ def make_server(site_dir, port=8000, host="127.0.0.1", quiet=False):
 
 def serve(port):
     """Serve site/ until interrupted."""
-    server = make_server(SITE, port)
+    try:
+        server = make_server(SITE, port)
+    except OSError as error:
+        raise BuildError(f"cannot listen on 127.0.0.1:{port} ({error.strerror}); "
+                         f"choose another port with --port N") from None
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     section(f"Serving site/ at {url}")
     print(f"Open {url} in a browser. Press Ctrl+C to stop.", flush=True)
@@ -752,6 +763,11 @@ def serve(port):
 def node_binary():
     """Path of node (Node.js 18+) or BuildError."""
     return require_tool("node", "Install Node.js 18 or newer (it runs Pyodide for the tests).")
+
+
+def node_version():
+    """Node.js version string, e.g. 'v20.20.2'."""
+    return subprocess.run([node_binary(), "--version"], capture_output=True, text=True).stdout.strip()
 
 
 def junit_counts(xml_path):
@@ -915,14 +931,16 @@ def run_bench():
         out2 = Path(tmp) / "pyodide.json"
         run([node_binary(), ROOT / "tests" / "pyodide" / "bench.mjs", "--site", SITE,
              "--wheel", wheel, "--bench", bench_py, "--data", SITE / "data", "--out", out2,
-             "--configs", "float32:matmul,float32:einsum", "--runs", "3"],
+             "--configs", "float64:matmul,float32:matmul,float32:einsum", "--runs", "5"],
             cwd=ROOT, what="Pyodide benchmark")
         pyodide = json.loads(out2.read_text())
 
     rows = [("CPython", r) for r in cpython["results"]] + [("Pyodide (Node)", r) for r in pyodide["results"]]
     section("Results")
     print("One epoch of [784, 128, 10] ReLU / softmax / cross-entropy, SGD momentum 0.9, "
-          f"{cpython['samples']:,} MNIST digits; median of n runs (seconds).\n")
+          f"{cpython['samples']:,} MNIST digits; median of n runs (seconds). CPython: NumPy "
+          f"{cpython['numpy']}, single-threaded BLAS; Pyodide {PYODIDE_VERSION}: NumPy "
+          f"{pyodide['numpy']} in Node.js {node_version()}.\n")
     print("| runtime | dtype | kernel | batch 32 | batch 128 | runs |")
     print("|---|---|---|---|---|---|")
     table = {}
