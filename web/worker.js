@@ -13,7 +13,7 @@
 //   → data + model ("Loading model…").
 
 const SITE = new URL('./', import.meta.url);
-const SLICE_MS = 50; // training runs in slices of about this long, then yields to the event loop
+const SLICE_MS = 25; // training runs in slices of about this long, then yields so "stop" and "predict" get through
 const PROGRESS_EVERY_MS = 250; // at most ~4 batch-progress messages per second (+ every epoch end)
 
 class UserError extends Error {
