@@ -282,16 +282,21 @@ function defineBridge() {
   ns.destroy();
 }
 
-async function stageData(id, build) {
-  progress(id, { stage: 'model', text: 'Loading model…' });
+// Start downloading the digits while Pyodide loads; stageData() awaits the result.
+function fetchData(build) {
   const dataURL = new URL(build.data || 'data/mnist.json', SITE);
-  const meta = await (await fetchOk(dataURL, 'the digit data description')).json();
   const imgURL = new URL('mnist-images.u8', dataURL);
   const lblURL = new URL('mnist-labels.u8', dataURL);
-  const [imgBuf, lblBuf] = await Promise.all([
+  return Promise.all([
+    fetchOk(dataURL, 'the digit data description').then((r) => r.json()),
     fetchOk(imgURL, 'the digit images').then((r) => r.arrayBuffer()),
     fetchOk(lblURL, 'the digit labels').then((r) => r.arrayBuffer()),
   ]);
+}
+
+async function stageData(id, dataPromise) {
+  progress(id, { stage: 'model', text: 'Loading model…' });
+  const [meta, imgBuf, lblBuf] = await dataPromise;
   const images = new Uint8Array(imgBuf);
   const labels = new Uint8Array(lblBuf);
   const count = meta.count ?? labels.length;
@@ -310,6 +315,12 @@ async function init(id, payload) {
   const t0 = performance.now();
   const buildURL = new URL('build.json', SITE);
   const build = await (await fetchOk(buildURL, 'build.json')).json();
+  const dataPromise = fetchData(build);
+  dataPromise.catch(() => {}); // awaited (and reported) in stageData
+  const restoring = !!(payload && payload.restore && typeof payload.restore.json === 'string');
+  const modelURL = new URL(build.model || 'models/default.json', SITE);
+  const modelPromise = restoring ? null : fetchOk(modelURL, 'the default model').then((r) => r.text());
+  if (modelPromise) modelPromise.catch(() => {});
   const stages = {};
   const timed = async (name, fn) => {
     const t = performance.now();
@@ -320,7 +331,7 @@ async function init(id, payload) {
   await timed('runtime', () => stageRuntime(id));
   await timed('packages', () => stagePackages(id));
   await timed('py_nn', () => stagePyNN(id, build));
-  const data = await timed('data', () => stageData(id, build));
+  const data = await timed('data', () => stageData(id, dataPromise));
   const tModel = performance.now();
 
   // The model: the restored one if it is valid, otherwise the shipped default.
@@ -336,8 +347,7 @@ async function init(id, payload) {
     }
   }
   if (!info) {
-    const modelURL = new URL(build.model || 'models/default.json', SITE);
-    const text = await (await fetchOk(modelURL, 'the default model')).text();
+    const text = await (modelPromise || fetchOk(modelURL, 'the default model').then((r) => r.text()));
     try {
       info = JSON.parse(py.load_model(text));
     } catch (err) {
