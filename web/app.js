@@ -309,10 +309,26 @@ async function loadModel(name) {
 }
 
 async function deleteModel(name) {
-  if (!window.confirm(`Delete the saved model "${name}" from this browser? This cannot be undone.`)) return;
+  let kept = null; // the stored text, so the deletion can be undone from the message
+  try {
+    kept = storage.readModel(name);
+  } catch (_) {
+    kept = null;
+  }
   try {
     await pynn.remove(name);
-    ui.showMessage(`Deleted "${name}".`, 'info');
+    ui.showMessage(`Deleted "${name}".`, 'info', kept === null ? null : {
+      label: 'Undo',
+      onClick: () => {
+        try {
+          storage.saveModel(name, kept);
+          ui.showMessage(`Restored "${name}".`, 'info');
+        } catch (err) {
+          ui.showMessage(errorMessage(err), 'error');
+        }
+        renderModelList();
+      },
+    });
   } catch (err) {
     ui.showMessage(errorMessage(err), 'error');
   }

@@ -345,11 +345,20 @@ function persistUnsaved(json, label) {
     if (active) active.inSlot = true; // the active model is the one in pynn.unsaved
     return { persisted: true };
   } catch (err) {
+    let next = 'the default model';
+    const last = storageGuard(() => storage.getLast(), () => ({ kind: 'default' }));
+    if (last.kind === 'saved') next = `your saved model "${last.name}"`;
+    if (last.kind === 'unsaved') next = 'the previously kept unsaved model';
+    const why =
+      err.code === 'quota'
+        ? `browser storage is full (it needs ${storage.formatSize(json.length)}; this page already uses ` +
+          `${storage.formatSize(storageGuard(() => storage.usage(), () => 0))} of about 5 MB)`
+        : err.message.replace(/[.\s]+$/, '');
     return {
       persisted: false,
       persistError:
-        `"${label}" is active, but it will not come back after a reload: ${err.message} ` +
-        'Save it under a name after making room, or Export it.',
+        `"${label}" is active, but it cannot be kept for your next visit: ${why}. Nothing stored was changed; ` +
+        `after a reload ${next} will be active. To keep this one, Export it, or delete a saved model and Save it.`,
     };
   }
 }

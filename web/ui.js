@@ -15,11 +15,22 @@ export function setStatus(state, text) {
 
 let messageTimer = null;
 /** The last user-facing message (confirmation or error). Errors stay until replaced. */
-export function showMessage(text, kind = 'info') {
+export function showMessage(text, kind = 'info', action = null) {
   const el = $('[data-testid="message"]');
   el.hidden = false;
   el.dataset.kind = kind;
   el.textContent = text;
+  if (action) {
+    const btn = document.createElement('button');
+    btn.type = 'button';
+    btn.className = 'btn btn-small message-action';
+    btn.textContent = action.label;
+    btn.addEventListener('click', () => {
+      btn.remove();
+      action.onClick();
+    });
+    el.append(' ', btn);
+  }
   clearTimeout(messageTimer);
   el.classList.remove('fade');
   if (kind !== 'error') {

@@ -273,7 +273,9 @@ async function stagePyNN(id, build) {
 }
 
 function defineBridge() {
-  const ns = pyodide.globals.get('dict')();
+  const dictType = pyodide.globals.get('dict');
+  const ns = dictType();
+  dictType.destroy();
   pyodide.runPython(BRIDGE, { globals: ns });
   const names = ['load_data', 'model_info', 'parse_model', 'load_model', 'to_json', 'predict', 'evaluate',
     'fit_start', 'fit_slice', 'fit_finish', 'fit_abort'];
