@@ -245,10 +245,20 @@ async function stageRuntime(id) {
 
 async function stagePackages(id) {
   progress(id, { stage: 'packages', text: 'Loading NumPy…' });
+  const problems = [];
   try {
-    await pyodide.loadPackage(['numpy', 'micropip'], { messageCallback: () => {}, errorCallback: () => {} });
+    await pyodide.loadPackage(['numpy', 'micropip'], {
+      messageCallback: () => {},
+      errorCallback: (msg) => problems.push(msg),
+    });
   } catch (err) {
-    throw new UserError(`Could not load NumPy and micropip into Pyodide: ${errorText(err)}. Rebuild the site with "python3 build.py".`, 'fatal');
+    problems.push(errorText(err));
+  }
+  if (problems.length) {
+    throw new UserError(
+      `Could not load NumPy and micropip into Pyodide: ${problems.map((p) => String(p).trim()).join(' ')}. Rebuild the site with "python3 build.py".`,
+      'fatal'
+    );
   }
 }
 
