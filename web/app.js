@@ -191,6 +191,10 @@ form.addEventListener('submit', async (e) => {
   chart.reset(config.epochs);
   ui.setProgress(0);
   ui.setTrainStatus(`Starting: ${[784, ...config.hidden, 10].join('-')}, ${config.optimizer}, ${config.samples.toLocaleString('en')} digits…`);
+  ui.showMessage(
+    `Training a ${[784, ...config.hidden, 10].join('-')} network. You can keep drawing: the current model answers until training ends.`,
+    'info'
+  );
   const started = performance.now();
   try {
     const res = await pynn.fit(config, (p) => {
