@@ -1,0 +1,107 @@
+"""Keeping models in localStorage: save, reload, load; last active model; corrupted entry; full storage."""
+
+import re
+
+from playwright.sync_api import expect
+
+TINY = dict(hidden="16", epochs=1, samples=1000, batch=64)
+
+
+def train_tiny(app, **over):
+    app.train_and_wait(**(TINY | over))
+
+
+def test_save_reload_load_gives_identical_probabilities(app):
+    train_tiny(app)
+    app.save("tiny-a")
+    expect(app.message).to_contain_text("tiny-a")
+    expect(app.message).not_to_have_attribute("data-kind", "error")
+    expect(app.saved_item("tiny-a")).to_have_count(1)
+    saved = app.draw_and_read("0")
+
+    # another model becomes active: its probabilities differ
+    train_tiny(app, hidden="8")
+    app.clear()
+    other = app.draw_and_read("0")
+    assert other != saved, "a different model gave the very same probabilities"
+
+    app.reload()
+    expect(app.saved_item("tiny-a")).to_have_count(1)
+    app.load("tiny-a")
+    expect(app.active_model).to_have_text("tiny-a")
+    assert app.draw_and_read("0") == saved
+
+
+def test_last_active_model_comes_back_after_reload(app):
+    train_tiny(app)
+    app.save("tiny-b")
+    expect(app.active_model).to_have_text("tiny-b")
+    before = app.draw_and_read("7")
+    app.reload()
+    expect(app.active_model).to_have_text("tiny-b")
+    assert app.draw_and_read("7") == before
+
+
+def storage_key_of(entries: dict, name: str) -> str:
+    """The localStorage key holding the model document named `name` (WEB's scheme: pynn.model.<name>)."""
+    key = f"pynn.model.{name}"
+    assert key in entries, f"no {key} in localStorage; keys: {sorted(entries)}"
+    return key
+
+
+def test_corrupted_entry_is_reported_and_others_still_load(app):
+    default_probs = app.draw_and_read("1")
+    app.save("good-one")
+    expect(app.saved_item("good-one")).to_have_count(1)
+    train_tiny(app)
+    app.save("broken-one")
+    expect(app.saved_item("broken-one")).to_have_count(1)
+    entries = app.storage()
+    good_key, broken_key = storage_key_of(entries, "good-one"), storage_key_of(entries, "broken-one")
+    app.page.evaluate("k => localStorage.setItem(k, '{\"format\": \"py_nn.model\", \"layers\": [784, 1')", broken_key)
+
+    app.reload()
+    app.expect_error_message(re.compile(r"broken-one"))
+    expect(app.status).to_contain_text("Ready")
+    expect(app.saved_item("good-one")).to_have_count(1)
+    assert app.storage()[good_key] == entries[good_key], "the intact entry was changed"
+    app.load("good-one")
+    expect(app.active_model).to_have_text("good-one")
+    expect(app.message).not_to_have_attribute("data-kind", "error")
+    app.clear()
+    assert app.draw_and_read("1") == default_probs
+
+
+FILL_STORAGE = """() => {
+    let i = 0, size = 1 << 20;
+    while (size >= 16) {
+        try { localStorage.setItem('e2e-filler-' + (i++), 'x'.repeat(size)); }
+        catch (e) { size = Math.floor(size / 4); }
+    }
+    return i;
+}"""
+
+
+def test_full_storage_save_says_so_and_loses_nothing(app):
+    app.save("first")
+    expect(app.saved_item("first")).to_have_count(1)
+    before = app.storage()
+    storage_key_of(before, "first")
+    app.page.evaluate(FILL_STORAGE)
+
+    app.save("second")
+    app.expect_error_message(re.compile(r"storage|full|quota|space", re.I))
+    expect(app.message).to_contain_text("second")
+    after = app.storage()
+    for key, value in before.items():
+        if key.startswith("pynn.model."):
+            assert after.get(key) == value, f"{key} changed after the failed save"
+    expect(app.saved_item("first")).to_have_count(1)
+    expect(app.saved_item("second")).to_have_count(0)
+
+    # the app keeps working
+    app.draw("1")
+    expect(app.prediction).to_have_text(re.compile(r"^\d$"), timeout=15_000)
+    app.load("first")
+    expect(app.active_model).to_have_text("first")
+    expect(app.status).to_contain_text("Ready")

@@ -1,0 +1,26 @@
+"""The page loads in the browser, from the local server only, with the default model active."""
+
+import re
+from urllib.parse import urlsplit
+
+from playwright.sync_api import expect
+
+
+def test_ready_from_local_server_with_default_model(app, base_url):
+    page = app.page
+    expect(app.status).to_contain_text("Ready")
+    assert not app.status.inner_text().startswith("Error:")
+    # pynn.ready resolves once py_nn is importable and a model is active
+    assert page.evaluate("() => window.pynn.ready.then(() => true)") is True
+    expect(app.active_model).to_have_text(re.compile(r"default", re.I))
+
+    # everything came from the local server: the page, Pyodide, numpy, the py_nn wheel, the model
+    origin = urlsplit(base_url).netloc
+    requested = [u for u in app.record["requests"] if urlsplit(u).scheme in ("http", "https")]
+    foreign = [u for u in requested if urlsplit(u).netloc != origin]
+    assert foreign == [], f"requests to other hosts: {foreign}"
+    paths = {urlsplit(u).path for u in requested}
+    for expected in ("/index.html", "/pyodide/pyodide.asm.wasm", "/models/default.json"):
+        assert any(p == expected or (expected == "/index.html" and p == "/") for p in paths), \
+            f"{expected} was not requested from the local server; saw {sorted(paths)}"
+    assert any(p.startswith("/wheels/py_nn-") and p.endswith(".whl") for p in paths), sorted(paths)
