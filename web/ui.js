@@ -3,6 +3,14 @@
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
+/** The shortest round-trip text of a number, written without an exponent (1e-7 -> "0.0000001"). */
+export function plainDecimal(x) {
+  const s = String(x);
+  const m = /^(-?)(\d)(?:\.(\d+))?e-(\d+)$/i.exec(s);
+  if (!m) return s;
+  return `${m[1]}0.${'0'.repeat(Number(m[4]) - 1)}${m[2]}${m[3] || ''}`;
+}
+
 export function pct(v, digits = 1) {
   return `${(v * 100).toFixed(digits)}%`;
 }
@@ -71,7 +79,7 @@ export function renderProbabilities(list, probabilities, label) {
       continue;
     }
     const p = probabilities[d];
-    li.dataset.value = String(p);
+    li.dataset.value = plainDecimal(p);
     fill.style.width = `${Math.max(0, Math.min(100, p * 100))}%`;
     text.textContent = pct(p);
     li.classList.toggle('is-top', d === label);
