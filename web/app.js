@@ -435,3 +435,8 @@ function registerOffline() {
     console.warn('Offline support is not available:', err && err.message);
   });
 }
+
+// another tab saved or deleted a model: show the same list here
+window.addEventListener('storage', (e) => {
+  if (e.key === null || e.key.startsWith(storage.PREFIX)) renderModelList();
+});
