@@ -12,14 +12,14 @@ import numpy as np
 _KERNELS = {
     # name: (a @ b, a.T @ b, a @ b.T)
     "matmul": (
-        lambda a, b: np.matmul(a, b),
-        lambda a, b: np.matmul(a.T, b),
-        lambda a, b: np.matmul(a, b.T),
+        lambda a, b, out=None: np.matmul(a, b, out=out),
+        lambda a, b, out=None: np.matmul(a.T, b, out=out),
+        lambda a, b, out=None: np.matmul(a, b.T, out=out),
     ),
     "einsum": (
-        lambda a, b: np.einsum("ij,jk->ik", a, b),
-        lambda a, b: np.einsum("ji,jk->ik", a, b),
-        lambda a, b: np.einsum("ij,kj->ik", a, b),
+        lambda a, b, out=None: np.einsum("ij,jk->ik", a, b, out=out, casting="same_kind"),
+        lambda a, b, out=None: np.einsum("ji,jk->ik", a, b, out=out, casting="same_kind"),
+        lambda a, b, out=None: np.einsum("ij,kj->ik", a, b, out=out, casting="same_kind"),
     ),
 }
 

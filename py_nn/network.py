@@ -163,8 +163,8 @@ class NeuralNetwork:
         delta = self._output_delta(z, p, y) / x.shape[0]
         for i in range(len(self.weights) - 1, -1, -1):
             a_prev = x if i == 0 else io[i - 1][1]
-            d_weights[i][...] = kernels.mm_tn(a_prev, delta)
-            d_biases[i][...] = delta.sum(axis=0, keepdims=True)
+            kernels.mm_tn(a_prev, delta, out=d_weights[i])
+            np.sum(delta, axis=0, keepdims=True, out=d_biases[i])
             if i > 0:
                 z_prev = io[i - 1][0]
                 d_act = self.hidden_activation[1](z_prev)
@@ -181,7 +181,7 @@ class NeuralNetwork:
         if new.shape != self._params.shape:
             raise ValueError(f"optimizer.update returned shape {new.shape}; expected "
                              f"{self._params.shape} (a flat vector of all parameters).")
-        if not np.all(np.isfinite(new)):
+        if not math.isfinite(new.sum()):  # one pass, no temporary: NaN and inf propagate
             raise FloatingPointError(
                 f"Training diverged at {where}: the update made some weights NaN or inf. The "
                 f"model keeps its weights from before this batch; lower the learning rate.")

@@ -190,3 +190,21 @@ def test_confusion_matrix_and_to_categorical():
     np.testing.assert_array_equal(cm, [[1, 0, 0], [0, 0, 1], [0, 1, 1]])
     np.testing.assert_array_equal(py_nn.to_categorical([2, 0]), [[0, 0, 1], [1, 0, 0]])
     assert py_nn.to_categorical([1], num_classes=4).shape == (1, 4)
+
+
+def test_float32_network_accepts_user_functions_that_return_float64(rng):
+    def tanh64(z):
+        return np.tanh(z).astype(np.float64)
+
+    def d_tanh64(z):
+        return (1 - np.tanh(z) ** 2).astype(np.float64)
+
+    x, labels = blobs(rng)
+    try:
+        for name in ("einsum", "matmul"):
+            kernels.use(name)
+            net = small_net(hidden_activation=(tanh64, d_tanh64), dtype="float32")
+            net.fit(x, labels, 10, 2, categorical=True, verbose=False)
+            assert net.params.dtype == np.float32
+    finally:
+        kernels.use("auto")
