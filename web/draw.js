@@ -242,7 +242,7 @@ export function toMnist(canvas) {
 
 /** Show 28x28 pixels (0..1) on a preview canvas, white ink on black as in MNIST. */
 export function drawPreview(canvas, pixels) {
-  const ctx = canvas.getContext('2d');
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }); // tiny; tests read it back
   if (canvas.width !== 28) canvas.width = 28;
   if (canvas.height !== 28) canvas.height = 28;
   const img = ctx.createImageData(28, 28);
