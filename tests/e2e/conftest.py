@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
 ]
 READY_TIMEOUT_MS = 90_000
 VIEWPORT = {"width": 1280, "height": 1000}
+LOCAL_ORIGINS: set = set()  # host:port of the servers these tests started; any other host is foreign
 
 # Digits drawn with the mouse, as strokes in unit coordinates of the drawing pad (x right, y down).
 
@@ -103,6 +104,11 @@ class App:
     def wait_ready(self):
         expect(self.status).to_contain_text("Ready", timeout=READY_TIMEOUT_MS)
         return self
+
+    def snap(self, label: str):
+        """Save a screenshot of the moment into test-artifacts/<test>-<label>.png (to look at)."""
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.artifact_stem}-{label}.png"), full_page=True)
 
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, digit: str):
@@ -250,8 +256,8 @@ def site_dir() -> Path:
     return SITE
 
 
-@pytest.fixture(scope="session")
-def base_url(site_dir):
+def _serve(directory: Path):
+    """Serve `directory` with build.make_server on a free local port; returns (server, url)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     try:
@@ -260,13 +266,32 @@ def base_url(site_dir):
         pytest.fail(f"cannot import make_server from {ROOT}/build.py ({exc}): run python3 build.py first",
                     pytrace=False)
     try:
-        server = make_server(str(site_dir), 0, quiet=True)
+        server = make_server(str(directory), 0, quiet=True)
     except TypeError:  # a make_server without the quiet option
-        server = make_server(str(site_dir), 0)
+        server = make_server(str(directory), 0)
     host, port = server.server_address[:2]
-    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    yield f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    threading.Thread(target=server.serve_forever, name=f"serve-{port}", daemon=True).start()
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+    LOCAL_ORIGINS.add(urlsplit(url).netloc)
+    return server, url
+
+
+@pytest.fixture(scope="session")
+def base_url(site_dir):
+    server, url = _serve(site_dir)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def subpath_url(site_dir, tmp_path_factory):
+    """The same site under a sub-path, as on GitHub Pages: <server>/user/repo/ ."""
+    root = tmp_path_factory.mktemp("subpath")
+    (root / "user").mkdir()
+    (root / "user" / "repo").symlink_to(site_dir.resolve(), target_is_directory=True)
+    server, url = _serve(root)
+    yield url + "/user/repo"
     server.shutdown()
     server.server_close()
 
@@ -288,7 +313,6 @@ def open_app(browser, base_url, request):
     """Factory: a new context (fresh localStorage) and page; returns an App (not yet loaded)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     opened = []  # (context, page, record)
-    server_origin = urlsplit(base_url).netloc
 
     def factory(load: bool = True) -> App:
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
@@ -301,7 +325,7 @@ def open_app(browser, base_url, request):
             parts = urlsplit(req.url)
             if parts.scheme in ("data", "blob", "about"):
                 return
-            if parts.netloc != server_origin:
+            if parts.netloc not in LOCAL_ORIGINS:
                 record["foreign"].append(req.url)
 
         def on_console(msg):
@@ -320,6 +344,7 @@ def open_app(browser, base_url, request):
         page.on("worker", on_worker)
         app = App(page, base_url)
         app.record = record
+        app.artifact_stem = _artifact_name(request.node.nodeid) + (f"-{len(opened) + 1}" if opened else "")
         opened.append((context, page, record))
         if load:
             app.open()

@@ -52,6 +52,7 @@ def test_bad_import_is_refused_and_active_model_unchanged(app, default_model_tex
     app.field("Import model file").set_input_files(
         files=[{"name": name, "mimeType": mime, "buffer": content}])
     app.expect_error_message(re.compile(r"\w"))
+    app.snap("refused")
     message = app.message.inner_text()
     assert len(message) > 15, f"error message too terse to act on: {message!r}"
     expect(app.active_model).to_have_text(active)

@@ -1,5 +1,6 @@
 """Keeping models in localStorage: save, reload, load; last active model; corrupted entry; full storage."""
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -49,22 +50,41 @@ def storage_key_of(entries: dict, name: str) -> str:
     return key
 
 
-def test_corrupted_entry_is_reported_and_others_still_load(app):
+PROBLEM = re.compile(r"broken|cannot|can't|invalid|incompatible|corrupt|damaged|not valid", re.I)
+
+
+def test_corrupted_entries_are_reported_and_others_still_load(app, default_model_text):
     default_probs = app.draw_and_read("1")
     app.save("good-one")
-    expect(app.saved_item("good-one")).to_have_count(1)
-    train_tiny(app)
-    app.save("broken-one")
+    app.save("broken-one")  # saved last: the model to restore on the next visit
     expect(app.saved_item("broken-one")).to_have_count(1)
     entries = app.storage()
     good_key, broken_key = storage_key_of(entries, "good-one"), storage_key_of(entries, "broken-one")
-    app.page.evaluate("k => localStorage.setItem(k, '{\"format\": \"py_nn.model\", \"layers\": [784, 1')", broken_key)
+    garbage = '{"format": "py_nn.model", "layers": [784, 1'
+    incompatible = json.dumps(dict(json.loads(default_model_text), layers=[100, 32, 10]))
+    app.page.evaluate("([k, v, doc]) => { localStorage.setItem(k, v); localStorage.setItem('pynn.model.other-shape', doc); }",
+                      [broken_key, garbage, incompatible])
 
     app.reload()
     app.expect_error_message(re.compile(r"broken-one"))
+    app.snap("after-reload")
     expect(app.status).to_contain_text("Ready")
+    expect(app.active_model).to_have_text(re.compile(r"default", re.I))
+    # nothing was deleted: all three are listed, the two bad ones say what is wrong with them
     expect(app.saved_item("good-one")).to_have_count(1)
-    assert app.storage()[good_key] == entries[good_key], "the intact entry was changed"
+    expect(app.saved_item("broken-one")).to_contain_text(PROBLEM)
+    expect(app.saved_item("other-shape")).to_contain_text(PROBLEM)
+    expect(app.saved_item("good-one")).not_to_contain_text(PROBLEM)
+    after = app.storage()
+    assert after[good_key] == entries[good_key], "the intact entry was changed"
+    assert after[broken_key] == garbage and after["pynn.model.other-shape"] == incompatible, \
+        "a broken entry was changed or deleted without being asked"
+
+    # loading the incompatible one says why and keeps the active model
+    app.load("other-shape")
+    app.expect_error_message(re.compile(r"other-shape"))
+    expect(app.active_model).to_have_text(re.compile(r"default", re.I))
+
     app.load("good-one")
     expect(app.active_model).to_have_text("good-one")
     expect(app.message).not_to_have_attribute("data-kind", "error")
@@ -92,6 +112,7 @@ def test_full_storage_save_says_so_and_loses_nothing(app):
     app.save("second")
     app.expect_error_message(re.compile(r"storage|full|quota|space", re.I))
     expect(app.message).to_contain_text("second")
+    app.snap("storage-full")
     after = app.storage()
     for key, value in before.items():
         if key.startswith("pynn.model."):

@@ -24,3 +24,16 @@ def test_ready_from_local_server_with_default_model(app, base_url):
         assert any(p == expected or (expected == "/index.html" and p == "/") for p in paths), \
             f"{expected} was not requested from the local server; saw {sorted(paths)}"
     assert any(p.startswith("/wheels/py_nn-") and p.endswith(".whl") for p in paths), sorted(paths)
+
+
+def test_works_under_a_sub_path(open_app, subpath_url):
+    """Hosted under /user/repo/ (GitHub Pages): every URL is relative, the app is Ready and predicts."""
+    app = open_app(load=False)
+    app.base_url = subpath_url
+    app.open()
+    prefix = urlsplit(subpath_url).path + "/"
+    outside = [u for u in app.record["requests"]
+               if urlsplit(u).scheme in ("http", "https") and not urlsplit(u).path.startswith(prefix)]
+    assert outside == [], f"requests outside {prefix}: {outside}"
+    app.draw("1")
+    expect(app.prediction).to_have_text("1", timeout=15_000)

@@ -92,6 +92,7 @@ def test_stop_ends_a_long_training_quickly(app):
     stopped = page.locator('[data-testid="train-status"], [data-testid="message"]').filter(
         has_text=re.compile(r"stopped", re.I))
     expect(stopped.first).to_be_visible(timeout=5_000)
+    app.snap("stopped")
     expect(app.button("Train")).to_be_enabled(timeout=5_000)
     progress = float(app.progress.get_attribute("aria-valuenow"))
     assert progress < 50, f"training was not stopped early (progress {progress})"
