@@ -79,7 +79,7 @@ export function renderProbabilities(list, probabilities, label) {
       continue;
     }
     const p = probabilities[d];
-    li.dataset.value = plainDecimal(p);
+    li.dataset.value = String(p); // shortest round-trip text (may use an exponent, e.g. 4.2e-7)
     fill.style.width = `${Math.max(0, Math.min(100, p * 100))}%`;
     text.textContent = pct(p);
     li.classList.toggle('is-top', d === label);
