@@ -132,6 +132,22 @@ class App:
             """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
 
+    def touch_draw(self, digit: str):
+        """Draw a digit with a finger: real touch events through the DevTools protocol."""
+        self.pad.scroll_into_view_if_needed()
+        box = self.pad.bounding_box()
+        cdp = self.page.context.new_cdp_session(self.page)
+        try:
+            for stroke in DIGIT_STROKES[digit]:
+                pts = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
+                for i, (x, y) in enumerate(pts):
+                    cdp.send("Input.dispatchTouchEvent", {
+                        "type": "touchStart" if i == 0 else "touchMove",
+                        "touchPoints": [{"x": x, "y": y, "id": 1, "radiusX": 2, "radiusY": 2, "force": 1}]})
+                cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        finally:
+            cdp.detach()
+
     def clear(self):
         self.button("Clear").click()
 
@@ -314,8 +330,8 @@ def open_app(browser, base_url, request):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     opened = []  # (context, page, record)
 
-    def factory(load: bool = True) -> App:
-        context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    def factory(load: bool = True, **context_options) -> App:
+        context = browser.new_context(**({"viewport": VIEWPORT, "accept_downloads": True} | context_options))
         context.set_default_timeout(30_000)
         page = context.new_page()
         record = {"console": [], "page_errors": [], "requests": [], "foreign": []}

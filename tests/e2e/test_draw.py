@@ -46,3 +46,12 @@ def test_clear_empties_prediction_and_asks_to_draw_first(app):
         predict.click()
         expect(app.draw_message).to_contain_text("Draw a digit first")
         expect(app.prediction).to_have_text("")
+
+
+def test_drawing_with_a_finger_is_recognised(open_app):
+    """Touch screens: a finger stroke draws (no scrolling, no cancelled stroke) and is predicted."""
+    app = open_app(has_touch=True, is_mobile=False)
+    app.touch_draw("1")
+    expect(app.prediction).to_have_text("1", timeout=15_000)
+    assert app.pad_ink() > 1000, "the finger stroke left no ink on the pad"
+    assert app.page.evaluate("() => scrollY") == 0, "drawing scrolled the page"

@@ -50,6 +50,33 @@ def storage_key_of(entries: dict, name: str) -> str:
     return key
 
 
+def test_delete_removes_a_saved_model_and_undo_restores_it(app):
+    app.save("keep-me")
+    app.save("drop-me")
+    expect(app.saved_item("drop-me")).to_have_count(1)
+    before = app.storage()
+    app.page.on("dialog", lambda d: d.accept())  # if the page asks to confirm, confirm
+    app.saved_models.get_by_role("button", name="Delete drop-me", exact=True).click()
+    expect(app.saved_item("drop-me")).to_have_count(0)
+    expect(app.message).to_contain_text("drop-me")
+    stored = app.storage()
+    assert "pynn.model.drop-me" not in stored, sorted(stored)
+    assert stored["pynn.model.keep-me"] == before["pynn.model.keep-me"]
+    expect(app.saved_item("keep-me")).to_have_count(1)
+
+    undo = app.page.get_by_role("button", name="Undo")
+    if undo.count():  # deleting offers Undo: it brings the very same entry back
+        undo.click()
+        expect(app.saved_item("drop-me")).to_have_count(1)
+        assert app.storage()["pynn.model.drop-me"] == before["pynn.model.drop-me"]
+        app.saved_models.get_by_role("button", name="Delete drop-me", exact=True).click()
+        expect(app.saved_item("drop-me")).to_have_count(0)
+
+    app.reload()
+    expect(app.saved_item("drop-me")).to_have_count(0)
+    expect(app.saved_item("keep-me")).to_have_count(1)
+
+
 PROBLEM = re.compile(r"broken|cannot|can't|invalid|incompatible|corrupt|damaged|not valid", re.I)
 
 

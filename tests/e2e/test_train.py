@@ -105,6 +105,25 @@ def test_stop_ends_a_long_training_quickly(app):
     assert abs(sum(probs) - 1) < 1e-4
 
 
+def test_page_stays_responsive_and_predicts_during_training(app):
+    page = app.page
+    app.set_training(epochs=20, samples=8000)
+    app.button("Train").click()
+    expect(app.progress).not_to_have_attribute("aria-valuenow", re.compile(r"^0(\.0+)?$"), timeout=60_000)
+    # the main thread keeps painting frames while the worker trains
+    gaps = page.evaluate("""() => new Promise(resolve => {
+        const t = []; const step = now => { t.push(now); if (t.length < 30) requestAnimationFrame(step);
+            else resolve(t.slice(1).map((v, i) => v - t[i])); }; requestAnimationFrame(step); })""")
+    assert max(gaps) < 250, f"the page froze for {max(gaps):.0f} ms while training"
+    app.draw("1")
+    expect(app.prediction).to_have_text(re.compile(r"^\d$"), timeout=10_000)
+    expect(app.button("Stop")).to_be_enabled()  # still training while it predicted
+    progress = float(app.progress.get_attribute("aria-valuenow"))
+    assert progress < 100, "training ended before the prediction could be checked"
+    app.button("Stop").click()
+    expect(app.button("Train")).to_be_enabled(timeout=10_000)
+
+
 @pytest.mark.parametrize("label, value", [
     ("Epochs", "0"),
     ("Hidden layers", "abc"),
