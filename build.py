@@ -458,6 +458,8 @@ def pynn_version():
 def build_wheel():
     """Build the pure py_nn wheel into dist/ (offline: hatchling from .venv) and return it."""
     version = pynn_version()
+    if not (ROOT / "README.md").exists():
+        raise BuildError("README.md is missing: pyproject.toml uses it as the wheel's description.")
     DIST.mkdir(exist_ok=True)
     for old in DIST.glob("py_nn-*.whl"):
         old.unlink()
