@@ -48,18 +48,21 @@ def bench(data_dir, configs, runs, batches=(32, 128), predict_calls=50):
     import py_nn
 
     x64, y = load_train(data_dir)
-    results = []
-    for dtype, kernel in configs:
-        py_nn.kernels.use(kernel)
-        x = x64.astype(dtype)
-        row = {"dtype": dtype, "kernel": kernel}
-        for batch_size in batches:
-            time_epoch(x[:1024], y[:1024], dtype, batch_size)  # warm-up
-            times = [time_epoch(x, y, dtype, batch_size) for _ in range(runs)]
-            row[f"epoch_{batch_size}"] = times
-            print(f"   {dtype} {kernel:6s} batch {batch_size:3d}: "
-                  + ", ".join(f"{t:.3f}" for t in times) + " s", flush=True)
-        results.append(row)
+    xs = {dtype: x64.astype(dtype) for dtype, _ in configs}
+    results = [{"dtype": dtype, "kernel": kernel, **{f"epoch_{b}": [] for b in batches}}
+               for dtype, kernel in configs]
+    for row in results:  # warm-up (imports, allocations), not timed
+        py_nn.kernels.use(row["kernel"])
+        time_epoch(xs[row["dtype"]][:1024], y[:1024], row["dtype"], batches[0])
+    # Round-robin over the configurations, so that a busy machine slows them all alike.
+    for run in range(runs):
+        for row in results:
+            py_nn.kernels.use(row["kernel"])
+            for batch_size in batches:
+                row[f"epoch_{batch_size}"].append(time_epoch(xs[row["dtype"]], y, row["dtype"], batch_size))
+        print(f"   run {run + 1}/{runs}: " + "; ".join(
+            f"{r['dtype']} {r['kernel']} " + "/".join(f"{r[f'epoch_{b}'][-1]:.3f}" for b in batches)
+            for r in results) + " s (batch " + "/".join(map(str, batches)) + ")", flush=True)
     py_nn.kernels.use("auto")
     net = new_net("float32")
     digit = x64[:1].astype("float32")
