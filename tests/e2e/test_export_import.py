@@ -55,6 +55,7 @@ def test_bad_import_is_refused_and_active_model_unchanged(app, default_model_tex
     app.snap("refused")
     message = app.message.inner_text()
     assert len(message) > 15, f"error message too terse to act on: {message!r}"
+    assert name in message, f"the message does not say which file was refused: {message!r}"
     expect(app.active_model).to_have_text(active)
     assert app.storage() == stored, "a refused import changed localStorage"
     app.clear()
