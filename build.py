@@ -175,10 +175,11 @@ def sri_sha512(path):
     return "sha512-" + base64.b64encode(digest.digest()).decode()
 
 
-def run(cmd, cwd=None, env=None, check=True, what=None):
-    """Run a command, streaming its output; raise BuildError on failure if ``check``."""
+def run(cmd, cwd=None, env=None, check=True, what=None, quiet=False):
+    """Run a command, streaming its output (stderr only if ``quiet``); raise BuildError on
+    failure if ``check``; return the exit code."""
     cmd = [str(c) for c in cmd]
-    result = subprocess.run(cmd, cwd=cwd, env=env)
+    result = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL if quiet else None)
     if check and result.returncode != 0:
         raise BuildError(f"{what or 'command'} failed (exit {result.returncode}): {' '.join(cmd)}")
     return result.returncode
@@ -276,7 +277,7 @@ def npm_tarball(name):
         info(f"npm pack {name}@{version}")
         with tempfile.TemporaryDirectory(dir=NPM_CACHE) as tmp:
             run([npm, "pack", f"{name}@{version}", "--pack-destination", tmp, "--silent"],
-                cwd=tmp, what=f"npm pack {name}@{version}")
+                cwd=tmp, what=f"npm pack {name}@{version}", quiet=True)
             packed = list(Path(tmp).glob("*.tgz"))
             if len(packed) != 1:
                 raise BuildError(f"npm pack {name}@{version} produced {len(packed)} tarballs")
@@ -984,14 +985,14 @@ def parse_args(argv):
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog="python3 build.py", description="Build, serve, test and benchmark py_nn in the browser.")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", metavar="{build,serve,test,bench}")
     sub.add_parser("build", help="build site/ (the default)")
     serve_p = sub.add_parser("serve", help="build, then serve site/ on 127.0.0.1")
     serve_p.add_argument("--port", type=int, default=8000)
     serve_p.add_argument("--no-build", action="store_true", help="serve the existing site/")
     sub.add_parser("test", help="build, then run every test")
     sub.add_parser("bench", help="build, then run the benchmark")
-    train_p = sub.add_parser("_train", help=argparse.SUPPRESS)
+    train_p = sub.add_parser("_train")  # internal: the child process that trains the default model
     train_p.add_argument("data_dir")
     train_p.add_argument("out")
     return parser.parse_args(argv)
