@@ -529,9 +529,16 @@ def default_model(wheel, data_dir):
                          f"{MNIST_TEST} held-out digits, below the required {MIN_DEFAULT_ACCURACY}")
     if len(text) > MAX_MODEL_BYTES:
         raise BuildError(f"the default model is {len(text):,} bytes of JSON, over {MAX_MODEL_BYTES:,}")
-    cached.write_text(text)
-    summary_file.write_text(json.dumps(summary, indent=1) + "\n")
+    write_atomic(cached, text)
+    write_atomic(summary_file, json.dumps(summary, indent=1) + "\n")
     return text, summary
+
+
+def write_atomic(path, text):
+    """Write a text file so that a concurrent reader sees the old or the new file, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def shift_images(x, rng, max_shift):
