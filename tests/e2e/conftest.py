@@ -320,6 +320,30 @@ def browser():
         browser.close()
 
 
+def _page_problems(record: dict, i: int) -> list:
+    problems = []
+    if record["page_errors"]:
+        problems.append(f"uncaught error in page {i + 1}: " + " | ".join(record["page_errors"]))
+    uncaught = [c for c in record["console"] if "Uncaught" in c]
+    if uncaught:
+        problems.append(f"uncaught error logged in page {i + 1}: " + " | ".join(uncaught))
+    if record["foreign"]:
+        problems.append(f"requests to other hosts from page {i + 1}: {record['foreign'][:5]}")
+    return problems
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail the test itself (not only its teardown) when a page threw or reached another host."""
+    item.e2e_reported = []
+    result = yield
+    problems = [p for i, r in enumerate(getattr(item, "e2e_records", [])) for p in _page_problems(r, i)]
+    if problems:
+        item.e2e_reported = problems
+        pytest.fail("\n".join(problems), pytrace=False)
+    return result
+
+
 def _artifact_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1]).strip("_")[:120]
 
@@ -329,6 +353,8 @@ def open_app(browser, base_url, request):
     """Factory: a new context (fresh localStorage) and page; returns an App (not yet loaded)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     opened = []  # (context, page, record)
+    request.node.e2e_records = []
+    request.node.e2e_reported = []
 
     def factory(load: bool = True, **context_options) -> App:
         context = browser.new_context(**({"viewport": VIEWPORT, "accept_downloads": True} | context_options))
@@ -362,6 +388,7 @@ def open_app(browser, base_url, request):
         app.record = record
         app.artifact_stem = _artifact_name(request.node.nodeid) + (f"-{len(opened) + 1}" if opened else "")
         opened.append((context, page, record))
+        request.node.e2e_records.append(record)
         if load:
             app.open()
         return app
@@ -382,13 +409,7 @@ def open_app(browser, base_url, request):
             {k: record[k] for k in ("console", "page_errors", "foreign")}
             | {"request_count": len(record["requests"])}, indent=1))
         context.close()
-        if record["page_errors"]:
-            problems.append(f"uncaught error in page {i + 1}: " + " | ".join(record["page_errors"]))
-        uncaught = [c for c in record["console"] if "Uncaught" in c]
-        if uncaught:
-            problems.append(f"uncaught error logged in page {i + 1}: " + " | ".join(uncaught))
-        if record["foreign"]:
-            problems.append(f"requests to other hosts from page {i + 1}: {record['foreign'][:5]}")
+        problems += [p for p in _page_problems(record, i) if p not in request.node.e2e_reported]
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 

@@ -55,3 +55,15 @@ def test_drawing_with_a_finger_is_recognised(open_app):
     expect(app.prediction).to_have_text("1", timeout=15_000)
     assert app.pad_ink() > 1000, "the finger stroke left no ink on the pad"
     assert app.page.evaluate("() => scrollY") == 0, "drawing scrolled the page"
+
+
+def test_drawing_while_loading_is_predicted_once_ready(open_app):
+    app = open_app(load=False)
+    app.page.goto(app.base_url + "/")
+    expect(app.status).not_to_have_text("Loading…")  # app.js runs: the loading stages show
+    status = app.status.inner_text()
+    app.draw("1")
+    assert "Ready" not in status and "Ready" not in app.status.inner_text(), \
+        "the page was ready before the drawing was done: this test needs a slower start"
+    expect(app.status).to_contain_text("Ready", timeout=90_000)
+    expect(app.prediction).to_have_text("1", timeout=15_000)
