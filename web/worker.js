@@ -90,17 +90,10 @@ def predict(pixels):
 
 def _evaluate(net):
     x, y = _S["x_test"], _S["y_test"]
-    p = np.asarray(net.predict(x), dtype=np.float64)
-    pred = p.argmax(axis=1)
-    loss = float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-12, 1.0))))
-    try:
-        cm = py_nn.confusion_matrix(y, pred, num_classes=10)
-    except TypeError:
-        # np.bincount cannot take int64 indices on 32-bit WebAssembly; count directly instead
-        cm = np.zeros((10, 10), dtype=np.int64)
-        np.add.at(cm, (y.astype(np.intp), pred.astype(np.intp)), 1)
-    return {"accuracy": float(np.mean(pred == y)), "loss": loss, "count": int(len(y)),
-            "confusion": np.asarray(cm).astype(int).tolist()}
+    pred = net.predict(x, labels=True)
+    cm = py_nn.confusion_matrix(y, pred, num_classes=10)
+    return {"accuracy": float(np.mean(pred == y)), "loss": net.score(x, y), "count": int(len(y)),
+            "confusion": cm.tolist()}
 
 def evaluate():
     return json.dumps(_evaluate(_S["net"]))
