@@ -6,14 +6,18 @@ Run with ``python3 build.py test`` (builds site/ first) or, after ``python3 buil
 Fixtures
 --------
 base_url   (session)  the built site served by ``build.make_server`` on a free local port
+subpath_url (session) the same site served under /user/repo/ (as on GitHub Pages)
 browser    (session)  headless Chromium (``PYNN_CHROMIUM``, default /usr/bin/chromium)
-(``PYNN_SITE_DIR`` and ``PYNN_ARTIFACTS`` override site/ and test-artifacts/.)
 open_app   (test)     factory: a fresh browser context (fresh localStorage) + page wrapped in App;
                       every page is watched: console errors and requests are recorded, an
                       uncaught page error or a request to another host fails the test, and a
                       screenshot is saved to test-artifacts/<test>[-n].png at the end
 app        (test)     open_app() already loaded and showing "Ready"
 ready_page (test)     app.page
+held_out   (session)  the held-out digits from site/data (numpy arrays)
+
+``PYNN_SITE_DIR`` and ``PYNN_ARTIFACTS`` (set by build.py) override site/ and test-artifacts/.
+Needs: playwright, pytest, numpy (and Chromium; ``playwright install`` is not used).
 """
 
 from __future__ import annotations
