@@ -54,11 +54,19 @@ const pad = createPad($('#pad'), {
     dirty = true;
     schedule();
   },
-  onEnd: () => {
-    dirty = true;
-    finalPending = true;
-    schedule(true);
-  },
+  onEnd: () => predictDrawingNow(),
+});
+
+/** Predict the drawing without the while-drawing throttle: a stroke ended or the model changed. */
+function predictDrawingNow() {
+  dirty = true;
+  finalPending = true;
+  schedule();
+}
+
+// a trained, loaded or imported model became active: show what it makes of the drawing
+pynn.events.addEventListener('active', () => {
+  if (!pad.isEmpty()) predictDrawingNow();
 });
 
 function schedule() {
@@ -236,12 +244,6 @@ form.addEventListener('submit', async (e) => {
           'info'
         );
       }
-      // predict the current drawing again with the new model
-      if (!pad.isEmpty()) {
-        dirty = true;
-        finalPending = true;
-        schedule();
-      }
     }
   } catch (err) {
     ui.setTrainStatus('Training did not run.');
@@ -302,11 +304,6 @@ async function loadModel(name) {
   try {
     const m = await pynn.load(name);
     ui.showMessage(`Loaded "${name}" (${ui.describeLayers(m.layers)}). It is now the active model.`, 'info');
-    if (!pad.isEmpty()) {
-      dirty = true;
-      finalPending = true;
-      schedule();
-    }
   } catch (err) {
     ui.showMessage(errorMessage(err), 'error');
   }
@@ -378,11 +375,6 @@ $('#import-file').addEventListener('change', async (e) => {
         (res.persisted ? ' Save it to keep it under a name.' : ''),
       'info'
     );
-    if (!pad.isEmpty()) {
-      dirty = true;
-      finalPending = true;
-      schedule();
-    }
   } catch (err) {
     ui.showMessage(errorMessage(err), 'error');
   }
