@@ -825,6 +825,15 @@ def run_unit_tests(results):
     results.append(("unit (CPython)", code, *junit_counts(junit)))
 
 
+def run_packaging_tests(results, wheel):
+    """Check the wheel itself: pure, numpy-only, installs and runs in a fresh venv."""
+    section("Packaging (the wheel in a fresh virtual environment)")
+    junit = ARTIFACTS / "packaging.xml"
+    code = run_pytest(ROOT / "tests" / "packaging", junit, 900,
+                      clean_env(PYNN_WHEEL=wheel.resolve()))
+    results.append(("packaging", code, *junit_counts(junit)))
+
+
 def run_pyodide_tests(results, wheel):
     """Run tests/unit inside Pyodide in Node.js with the built wheel."""
     section("Unit tests inside Pyodide (Node.js, WebAssembly, the same wheel)")
@@ -887,6 +896,7 @@ def run_tests():
     ARTIFACTS.mkdir(exist_ok=True)
     results = []
     run_unit_tests(results)
+    run_packaging_tests(results, wheel)
     run_pyodide_tests(results, wheel)
     run_e2e_tests(results)
 
