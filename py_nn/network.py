@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from . import activations, kernels, losses
+from . import activations, kernels, losses, serialization
 from .activations import get_hidden, get_output
 from .losses import get_loss
 from .optimizers import get_optimizer
@@ -400,24 +400,24 @@ class NeuralNetwork:
 
         Nothing changes unless the whole file is valid.
         """
-        from .serialization import read_npz_params
-        self._set_params(read_npz_params(path, self))
+        self._set_params(serialization.read_npz_params(path, self))
 
     def to_json(self, include_optimizer=False, metadata=None):
-        """The whole model as a JSON string (see ``py_nn.serialization``)."""
-        from .serialization import to_json
-        return to_json(self, include_optimizer=include_optimizer, metadata=metadata)
+        """The whole model as a JSON string (see ``py_nn.serialization``).
+
+        ``metadata``, if given, replaces ``self.metadata`` and is saved with the model.
+        """
+        return serialization.to_json(self, include_optimizer=include_optimizer, metadata=metadata)
 
     @classmethod
     def from_json(cls, text, custom_objects=None):
         """A new network from ``to_json`` output; ValueError if the document is not valid."""
-        from .serialization import from_json
-        return from_json(text, custom_objects=custom_objects)
+        return serialization.from_json(text, custom_objects=custom_objects)
 
     def save_model(self, path, include_optimizer=False, metadata=None):
         """Write ``to_json()`` to ``path``."""
-        from .serialization import save_model
-        save_model(self, path, include_optimizer=include_optimizer, metadata=metadata)
+        serialization.save_model(self, path, include_optimizer=include_optimizer,
+                                 metadata=metadata)
 
     def __repr__(self):
         return (f"NeuralNetwork(layers={self.layers}, hidden_activation="

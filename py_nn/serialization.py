@@ -70,7 +70,7 @@ def _decode(block, where, dtype, count):
     return values
 
 
-def _component_entry(component, field):
+def _component_entry(component):
     if component.name is None:
         fn = getattr(component[0], "__name__", "custom")
         return {"name": fn, "config": {}, "custom": True}
@@ -95,9 +95,9 @@ def to_dict(net, include_optimizer=False, metadata=None):
     return {
         "format": FORMAT, "version": VERSION, "py_nn_version": __version__,
         "layers": list(net.layers),
-        "hidden_activation": _component_entry(net.hidden_activation, "hidden_activation"),
-        "output_activation": _component_entry(net.output_activation, "output_activation"),
-        "loss": _component_entry(net.loss, "loss"),
+        "hidden_activation": _component_entry(net.hidden_activation),
+        "output_activation": _component_entry(net.output_activation),
+        "loss": _component_entry(net.loss),
         "optimizer": opt_entry,
         "dtype": net.dtype.name,
         "params": _encode(net.params),
