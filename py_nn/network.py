@@ -246,6 +246,15 @@ class NeuralNetwork:
                    and np.all(targets.sum(axis=1) == 1))
         return targets, (targets.argmax(axis=1) if one_hot else None)
 
+    def _check_xy(self, x, y, categorical, prefix=""):
+        """(x, targets (n, m), labels (n,) or None), checked and of the same length."""
+        x = self._check_x(x, f"{prefix}x")
+        targets, labels = self._targets_and_labels(y, f"{prefix}y", categorical)
+        if len(targets) != len(x):
+            raise ValueError(f"{prefix}x and y must have the same number of samples; got "
+                             f"{len(x)} and {len(targets)}.")
+        return x, targets, labels
+
     # ------------------------------------------------------------ training
     def fit_steps(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
                   shuffle=True):
@@ -271,22 +280,12 @@ class NeuralNetwork:
         """
         batch_size = _positive_int(batch_size, "batch_size")
         epochs = _positive_int(epochs, "epochs")
-        x = self._check_x(x, "x")
-        targets, labels = self._targets_and_labels(y, "y", categorical)
-        if len(targets) != len(x):
-            raise ValueError(f"x and y must have the same number of samples; got {len(x)} "
-                             f"and {len(targets)}.")
+        x, targets, labels = self._check_xy(x, y, categorical)
         val = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
                 raise ValueError("validation_data must be a tuple (x_val, y_val).")
-            x_val = self._check_x(validation_data[0], "validation x")
-            y_val, val_labels = self._targets_and_labels(validation_data[1], "validation y",
-                                                         categorical)
-            if len(y_val) != len(x_val):
-                raise ValueError(f"validation x and y must have the same number of samples; "
-                                 f"got {len(x_val)} and {len(y_val)}.")
-            val = (x_val, y_val, val_labels)
+            val = self._check_xy(*validation_data, categorical, prefix="validation ")
         return self._train(x, targets, labels, batch_size, epochs, shuffle, val)
 
     def _train(self, x, y, labels, batch_size, epochs, shuffle, val):
@@ -375,11 +374,7 @@ class NeuralNetwork:
     def score(self, x, y, accuracy=False):
         """Average loss (y as target rows, or integer labels for a classifier), or accuracy
         (y as integer labels, or one-hot rows) with ``accuracy=True``."""
-        x = self._check_x(x)
-        targets, labels = self._targets_and_labels(y, "y", categorical=False)
-        if len(targets) != len(x):
-            raise ValueError(f"x and y must have the same number of samples; got {len(x)} "
-                             f"and {len(targets)}.")
+        x, targets, labels = self._check_xy(x, y, categorical=False)
         p = self._predict(x)
         if accuracy:
             if labels is None:
