@@ -90,9 +90,11 @@ def predict(pixels):
 
 def _evaluate(net):
     x, y = _S["x_test"], _S["y_test"]
-    pred = net.predict(x, labels=True)
+    p = net.predict(x)  # one forward pass serves the loss, the accuracy and the matrix
+    pred = p.argmax(axis=1)
+    loss = float(np.mean(py_nn.categorical_crossentropy(p, py_nn.to_categorical(y, 10))))
     cm = py_nn.confusion_matrix(y, pred, num_classes=10)
-    return {"accuracy": float(np.mean(pred == y)), "loss": net.score(x, y), "count": int(len(y)),
+    return {"accuracy": float(np.mean(pred == y)), "loss": loss, "count": int(len(y)),
             "confusion": cm.tolist()}
 
 def evaluate():
