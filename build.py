@@ -365,6 +365,18 @@ def build_pyodide(out_dir):
                     f"{PYODIDE_VERSION} was built with.")
             (out_dir / filename).write_bytes(data)
             info(f"{filename}: sha256 matches pyodide-lock.json")
+    precompile_python(out_dir)
+
+
+def precompile_python(out_dir):
+    """Ship Python bytecode instead of source (tools/pyc.py): the stdlib zip and the three wheels
+    compiled by Pyodide's own interpreter, pyodide-lock.json updated; cached in .cache/pyc/."""
+    from tools import pyc
+
+    try:
+        pyc.precompile_pyodide(out_dir, node_binary(), CACHE / "pyc", log=info)
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise BuildError(f"precompiling Pyodide's Python failed: {error}") from None
 
 
 # ============================================================================
@@ -825,6 +837,14 @@ def run_unit_tests(results):
     results.append(("unit (CPython)", code, *junit_counts(junit)))
 
 
+def run_tools_tests(results):
+    """Run tests/tools: the build's own modules, and what they wrote into site/."""
+    section("Build tools (tests/tools, CPython; the .pyc check runs Pyodide in Node.js)")
+    junit = ARTIFACTS / "tools.xml"
+    code = run_pytest(ROOT / "tests" / "tools", junit, 900, clean_env(PYNN_SITE_DIR=SITE))
+    results.append(("tools", code, *junit_counts(junit)))
+
+
 def run_packaging_tests(results, wheel):
     """Check the wheel itself: pure, numpy-only, installs and runs in a fresh venv."""
     section("Packaging (the wheel in a fresh virtual environment)")
@@ -896,6 +916,7 @@ def run_tests():
     ARTIFACTS.mkdir(exist_ok=True)
     results = []
     run_unit_tests(results)
+    run_tools_tests(results)
     run_packaging_tests(results, wheel)
     run_pyodide_tests(results, wheel)
     run_e2e_tests(results)
