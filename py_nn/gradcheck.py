@@ -76,13 +76,26 @@ def _call(fn, args, label, filename):
     return arr
 
 
-def _unpack(component, kind):
-    """(function, derivative) from a tuple; a _Fail saying what a component must be."""
-    if (isinstance(component, (tuple, list)) and len(component) == 2
-            and all(callable(f) for f in component)):
-        return component
-    raise _Fail(f"{kind} must be a tuple (function, derivative) of two functions, or a "
-                f"built-in name; got {component!r}.", shape_ok=False)
+def _pair(kind):
+    """An unpacker: (function, derivative) from a tuple; a _Fail saying what ``kind`` must be."""
+    def unpack(component):
+        if (isinstance(component, (tuple, list)) and len(component) == 2
+                and all(callable(f) for f in component)):
+            return component
+        raise _Fail(f"{kind} must be a tuple (function, derivative) of two functions, or a "
+                    f"built-in name; got {component!r}.", shape_ok=False)
+    return unpack
+
+
+def _optimizer_object(opt):
+    """(opt,) for an object with ``.update``; a _Fail for a class or anything else."""
+    if isinstance(opt, type):
+        raise _Fail(f"optimizer is the class {opt.__name__}, not an object: create one, "
+                    f"e.g. optimizer = {opt.__name__}().", shape_ok=False)
+    if not callable(getattr(opt, "update", None)):
+        raise _Fail(f"optimizer must be an object with .update(old_params, gradient); got "
+                    f"{opt!r}.", shape_ok=False)
+    return (opt,)
 
 
 def _compare(analytic, numeric, kinks, describe):
@@ -103,42 +116,72 @@ def _compare(analytic, numeric, kinks, describe):
     return (float(checked.max()) if checked.size else None), worst, int(kinks.sum())
 
 
-def _differences(f, x, index, label, filename):
-    """``(f(x + H e), f(x - H e))`` where ``e`` is the unit step along ``x[index]``."""
-    plus, minus = x.copy(), x.copy()
-    plus[index] += H
-    minus[index] -= H
-    f_plus = _call(f, (plus,), label, filename)
-    f_minus = _call(f, (minus,), label, filename)
-    return f_plus, f_minus
+def _row_jacobian(g, x, g0, label, filename):
+    """Central differences ``numeric[k, i, j] = d g(x)[k, i] / d x[k, j]``, shape (n, r, m)
+    for ``x`` (n, m) and ``g0 = g(x)`` (n, r), and a kink mask of the same shape.
+
+    A _Fail if changing ``x[k, j]`` changes another row: each sample's output must depend on
+    that sample alone.
+    """
+    (n, m), r = x.shape, g0.shape[1]
+    numeric, kinks = np.empty((n, r, m)), np.zeros((n, r, m), bool)
+    for k, j in np.ndindex(n, m):
+        plus, minus = x.copy(), x.copy()
+        plus[k, j] += H
+        minus[k, j] -= H
+        g_plus, g_minus = _call(g, (plus,), label, filename), _call(g, (minus,), label, filename)
+        if g_plus.shape != g0.shape or g_minus.shape != g0.shape:
+            raise _Fail(f"{label} returned shape {g_plus.shape} after returning {g0.shape} for "
+                        f"input of the same shape.", shape_ok=False)
+        others = np.abs(g_plus - g0)
+        others[k] = 0
+        if others.max() > 1e-10 * (1 + np.abs(g0).max()):
+            row = int(np.unravel_index(int(others.argmax()), others.shape)[0])
+            raise _Fail(f"{label} mixes samples: changing row {k} of its input changed row "
+                        f"{row} of its output; each sample's result must depend on that sample "
+                        f"alone.")
+        numeric[k, :, j] = (g_plus[k] - g_minus[k]) / (2 * H)
+        left, right = (g0[k] - g_minus[k]) / H, (g_plus[k] - g0[k]) / H
+        kinks[k, :, j] = np.abs(left - right) > KINK * np.maximum.reduce(
+            [np.ones(r), np.abs(left), np.abs(right)])
+    return numeric, kinks
 
 
-def _verdict(kind, label, max_rel, worst, skipped, notes=()):
+def _verdict(kind, label, max_rel, worst, skipped):
     extra = f"; {skipped} point(s) on a kink skipped" if skipped else ""
-    tail = "".join(f" {n}" for n in notes)
     if max_rel is None:
         return _result(False, f"{label}: every test point sits on a kink, so nothing could be "
-                              f"checked; is the function smooth anywhere?{tail}", None, True,
-                       worst)
+                              f"checked; is the function smooth anywhere?", None, True, worst)
     if max_rel <= TOL:
         return _result(True, f"{kind} ok: the derivative matches finite differences (max "
-                             f"relative error {max_rel:.1e}){extra}.{tail}", max_rel, True, worst)
+                             f"relative error {max_rel:.1e}){extra}.", max_rel, True, worst)
     w = worst[0]
     at = f"input {w['input']}" + (f", index {w['index']}" if "index" in w else "")
     return _result(False, f"{label} does not match finite differences: max relative error "
                           f"{max_rel:.1e} (pass is <= {TOL:.0e}); worst at {at}: "
-                          f"analytic {w['analytic']:.6g}, numeric {w['numeric']:.6g}{extra}.{tail}",
+                          f"analytic {w['analytic']:.6g}, numeric {w['numeric']:.6g}{extra}.",
                    max_rel, True, worst)
 
 
-def _checked(run):
-    """Run a check body; turn a _Fail (or an unknown built-in name) into a failed result."""
+def _checked(component, builtin, unpack, run):
+    """A built-in name is ok once ``builtin`` knows it; anything else goes to
+    ``run(*unpack(component))``. A _Fail (or a registry's error for an unknown name) becomes a
+    failed result."""
     try:
-        return run()
+        if isinstance(component, str):
+            builtin(component)
+            return _result(True, f"built-in {component!r}: ok")
+        return run(*unpack(component))
     except _Fail as fail:
         return _result(False, fail.message, None, fail.shape_ok, (), fail.line)
     except (ValueError, TypeError) as exc:  # from a registry's get_*() for a bad name
         return _result(False, str(exc), None, False)
+
+
+def _shape(label, got, expected, what, given):
+    if got != expected:
+        raise _Fail(f"{label} returned shape {got} for {given}: {what} {expected}.",
+                    shape_ok=False)
 
 
 # ------------------------------------------------------------------ hidden (elementwise)
@@ -156,39 +199,27 @@ def check_hidden(component, rng=None, filename=None):
 
     ``z`` has shape (4, 5); ``f(z)`` and ``df(z)`` must both have that shape.
     """
-    def run():
-        if isinstance(component, str):
-            activations.get_hidden(component)
-            return _result(True, f"built-in {component!r}: ok")
-        f, df = _unpack(component, "hidden_activation")
+    def run(f, df):
         name, d_name = _label(f, "the activation"), _label(df, "the derivative")
         z = hidden_points(rng)
+        given = f"input of shape {z.shape}"
         f0 = _call(f, (z,), name, filename)
-        if f0.shape != z.shape:
-            raise _Fail(f"{name} returned shape {f0.shape} for input of shape {z.shape}: an "
-                        f"activation must return the shape of its input.", shape_ok=False)
+        _shape(name, f0.shape, z.shape, "an activation keeps the shape of its input, (n, m) =",
+               given)
         analytic = _call(df, (z,), d_name, filename)
-        if analytic.shape != z.shape:
-            raise _Fail(f"{d_name} returned shape {analytic.shape} for input of shape "
-                        f"{z.shape}: a hidden activation's derivative must be elementwise, "
-                        f"shape (n, m) = {z.shape}.", shape_ok=False)
-        numeric, kinks = np.empty_like(z), np.zeros(z.shape, bool)
-        for index in np.ndindex(*z.shape):
-            f_plus, f_minus = _differences(f, z, index, name, filename)
-            others = np.abs(f_plus - f0)
-            others[index] = 0
-            if others.max() > 1e-10 * (1 + np.abs(f0).max()):
-                changed = np.unravel_index(int(others.argmax()), z.shape)
-                raise _Fail(f"{name} is not elementwise: changing z{list(index)} changed output "
-                            f"{list(map(int, changed))}. A hidden activation must act on each "
-                            f"value alone (a function of the whole row is an output activation).")
-            numeric[index] = (f_plus[index] - f_minus[index]) / (2 * H)
-            left, right = (f0[index] - f_minus[index]) / H, (f_plus[index] - f0[index]) / H
-            kinks[index] = abs(left - right) > KINK * max(1.0, abs(left), abs(right))
-        max_rel, worst, skipped = _compare(analytic, numeric, kinks,
-                                           lambda w: {"input": float(z[w])})
-        return _verdict("hidden activation", d_name, max_rel, worst, skipped)
-    return _checked(run)
+        _shape(d_name, analytic.shape, z.shape,
+               "a hidden activation's derivative must be elementwise, shape (n, m) =", given)
+        numeric, kinks = _row_jacobian(f, z, f0, name, filename)
+        across = np.abs(numeric - numeric * np.eye(z.shape[1]))
+        if across.max() > 1e-6 * (1 + np.abs(numeric).max()):
+            k, i, j = np.unravel_index(int(across.argmax()), across.shape)
+            raise _Fail(f"{name} is not elementwise: changing z[{k}, {j}] changed output "
+                        f"[{k}, {i}]. A hidden activation must act on each value alone (a "
+                        f"function of the whole row is an output activation).")
+        diagonal = np.einsum("kjj->kj", numeric), np.einsum("kjj->kj", kinks)
+        return _verdict("hidden activation", d_name, *_compare(
+            analytic, *diagonal, lambda w: {"input": float(z[w])}))
+    return _checked(component, activations.get_hidden, _pair("hidden_activation"), run)
 
 
 # ------------------------------------------------------------------ output (Jacobians)
@@ -197,37 +228,21 @@ def check_output(component, rng=None, filename=None):
 
     ``z`` has shape (3, 4); ``f(z)`` must be (3, 4) and ``jac(z)`` (3, 4, 4).
     """
-    def run():
-        if isinstance(component, str):
-            activations.get_output(component)
-            return _result(True, f"built-in {component!r}: ok")
-        f, jac = _unpack(component, "output_activation")
+    def run(f, jac):
         name, d_name = _label(f, "the activation"), _label(jac, "the derivative")
-        gen = np.random.default_rng(1) if rng is None else rng
-        n, m = 3, 4
-        z = gen.normal(0, 2, (n, m))
+        z = (np.random.default_rng(1) if rng is None else rng).normal(0, 2, (3, 4))
+        given = f"input of shape {z.shape}"
         f0 = _call(f, (z,), name, filename)
-        if f0.shape != z.shape:
-            raise _Fail(f"{name} returned shape {f0.shape} for input of shape {z.shape}: an "
-                        f"output activation maps each row to a row of the same size.",
-                        shape_ok=False)
+        _shape(name, f0.shape, z.shape, "an output activation maps each row to a row of the "
+                                        "same size, (n, m) =", given)
         analytic = _call(jac, (z,), d_name, filename)
-        if analytic.shape != (n, m, m):
-            raise _Fail(f"{d_name} returned shape {analytic.shape} for input of shape "
-                        f"{z.shape}: an output activation's derivative must be a Jacobian per "
-                        f"sample, shape (n, m, m) = {(n, m, m)}.", shape_ok=False)
-        numeric, kinks = np.empty((n, m, m)), np.zeros((n, m, m), bool)
-        for k, j in np.ndindex(n, m):
-            f_plus, f_minus = _differences(f, z, (k, j), name, filename)
-            numeric[k, :, j] = (f_plus[k] - f_minus[k]) / (2 * H)
-            left, right = (f0[k] - f_minus[k]) / H, (f_plus[k] - f0[k]) / H
-            scale = np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
-            kinks[k, :, j] = np.abs(left - right) > KINK * scale
-        max_rel, worst, skipped = _compare(
+        _shape(d_name, analytic.shape, (3, 4, 4), "an output activation's derivative must be "
+                                                  "a Jacobian per sample, shape (n, m, m) =", given)
+        numeric, kinks = _row_jacobian(f, z, f0, name, filename)
+        return _verdict("output activation", d_name, *_compare(
             analytic, numeric, kinks,
-            lambda w: {"input": [float(v) for v in z[w[0]]], "index": [int(i) for i in w]})
-        return _verdict("output activation", d_name, max_rel, worst, skipped)
-    return _checked(run)
+            lambda w: {"input": [float(v) for v in z[w[0]]], "index": [int(i) for i in w]}))
+    return _checked(component, activations.get_output, _pair("output_activation"), run)
 
 
 # ------------------------------------------------------------------ loss
@@ -237,39 +252,23 @@ def check_loss(component, rng=None, filename=None):
     ``p`` (predictions in [0.05, 0.95]) and ``y`` (one-hot) have shape (4, 5); ``loss`` must
     return (4, 1) and ``d_loss`` (4, 1, 5).
     """
-    def run():
-        if isinstance(component, str):
-            losses.get_loss(component)
-            return _result(True, f"built-in {component!r}: ok")
-        loss, d_loss = _unpack(component, "loss")
+    def run(loss, d_loss):
         name, d_name = _label(loss, "the loss"), _label(d_loss, "the derivative")
         gen = np.random.default_rng(2) if rng is None else rng
-        n, m = 4, 5
-        p = gen.uniform(0.05, 0.95, (n, m))
-        y = np.eye(m)[gen.integers(0, m, n)]
+        p = gen.uniform(0.05, 0.95, (4, 5))
+        y = np.eye(5)[gen.integers(0, 5, 4)]
+        given = f"predictions of shape {p.shape}"
         l0 = _call(loss, (p, y), name, filename)
-        if l0.shape != (n, 1):
-            raise _Fail(f"{name} returned shape {l0.shape} for predictions of shape {p.shape}: "
-                        f"a loss returns one value per sample, shape (n, 1) = {(n, 1)}.",
-                        shape_ok=False)
+        _shape(name, l0.shape, (4, 1), "a loss returns one value per sample, shape (n, 1) =", given)
         analytic = _call(d_loss, (p, y), d_name, filename)
-        if analytic.shape != (n, 1, m):
-            raise _Fail(f"{d_name} returned shape {analytic.shape} for predictions of shape "
-                        f"{p.shape}: a loss derivative is a row vector per sample, shape "
-                        f"(n, 1, m) = {(n, 1, m)}.", shape_ok=False)
-        numeric, kinks = np.empty((n, 1, m)), np.zeros((n, 1, m), bool)
-        loss_of = lambda q: loss(q, y)  # noqa: E731
-        for k, j in np.ndindex(n, m):
-            l_plus, l_minus = _differences(loss_of, p, (k, j), name, filename)
-            numeric[k, 0, j] = (l_plus[k, 0] - l_minus[k, 0]) / (2 * H)
-            left, right = (l0[k, 0] - l_minus[k, 0]) / H, (l_plus[k, 0] - l0[k, 0]) / H
-            kinks[k, 0, j] = abs(left - right) > KINK * max(1.0, abs(left), abs(right))
-        max_rel, worst, skipped = _compare(
+        _shape(d_name, analytic.shape, (4, 1, 5), "a loss derivative is a row vector per "
+                                                  "sample, shape (n, 1, m) =", given)
+        numeric, kinks = _row_jacobian(lambda q: loss(q, y), p, l0, name, filename)
+        return _verdict("loss", d_name, *_compare(
             analytic, numeric, kinks,
             lambda w: {"input": [float(v) for v in p[w[0]]],
-                       "target": [float(v) for v in y[w[0]]], "index": [int(i) for i in w]})
-        return _verdict("loss", d_name, max_rel, worst, skipped)
-    return _checked(run)
+                       "target": [float(v) for v in y[w[0]]], "index": [int(i) for i in w]}))
+    return _checked(component, losses.get_loss, _pair("loss"), run)
 
 
 # ------------------------------------------------------------------ optimizer
@@ -302,16 +301,7 @@ def check_optimizer(opt, rng=None, filename=None):
     in place fails unless the same array is returned; a float32 step that returns another
     dtype, changing ``gradient`` and updating in place are reported in the message.
     """
-    def run():
-        if isinstance(opt, str):
-            optimizers.get_optimizer(opt)
-            return _result(True, f"built-in {opt!r}: ok")
-        if isinstance(opt, type):
-            raise _Fail(f"optimizer is the class {opt.__name__}, not an object: create one, "
-                        f"e.g. optimizer = {opt.__name__}().", shape_ok=False)
-        if not callable(getattr(opt, "update", None)):
-            raise _Fail(f"optimizer must be an object with .update(old_params, gradient); got "
-                        f"{opt!r}.", shape_ok=False)
+    def run(opt):
         label = type(opt).__name__
         gen = np.random.default_rng(3) if rng is None else rng
         params, gradient = gen.normal(0, 1, 50), gen.normal(0, 1, 50)
@@ -356,7 +346,7 @@ def check_optimizer(opt, rng=None, filename=None):
         return _result(True, " ".join([f"optimizer ok: a step moves against the gradient and "
                                        f"100 steps lower a quadratic from {start:.3g} to "
                                        f"{end:.3g}."] + notes))
-    return _checked(run)
+    return _checked(opt, optimizers.get_optimizer, _optimizer_object, run)
 
 
 CHECKS = {"hidden_activation": check_hidden, "output_activation": check_output,

@@ -105,7 +105,7 @@ def _labels(y, n, name="y"):
     if arr.ndim != 1 or len(arr) != n or arr.dtype.kind not in "iub":
         raise ValueError(f"{name} must be {n} integer class labels, shape ({n},); got shape "
                          f"{arr.shape} and dtype {arr.dtype}.")
-    return arr.astype(np.int64)
+    return arr.astype(np.intp)  # bincount wants the platform's index type (int32 in wasm32)
 
 
 def mistakes(net, x, y, limit=None, true=None, predicted=None):

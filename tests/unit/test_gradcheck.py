@@ -106,6 +106,22 @@ def test_hidden_activation_that_mixes_a_row_is_not_elementwise():
     assert "rownorm is not elementwise" in result["message"]
 
 
+def test_components_that_mix_the_samples_of_a_batch_fail():
+    def batch_softmax(z):  # normalised over the whole batch instead of per row
+        e = np.exp(z)
+        return e / e.sum()
+
+    result = gc.check_output((batch_softmax, py_nn.d_softmax))
+    assert not result["ok"]
+    assert "batch_softmax mixes samples: changing row 0 of its input changed row" in \
+        result["message"]
+
+    def batch_mse(p, y):
+        return np.full((len(p), 1), np.mean((p - y) ** 2))
+
+    assert "batch_mse mixes samples" in gc.check_loss((batch_mse, py_nn.d_mse))["message"]
+
+
 def test_exceptions_inside_user_functions_fail_the_component_with_their_line():
     source = ("import numpy as np\n"
               "def act(z):\n"
