@@ -194,21 +194,15 @@ def test_loss_shapes_are_checked():
 
 
 # ------------------------------------------------------------------ registry entries
-@pytest.mark.parametrize("name", sorted(activations.HIDDEN))
-def test_every_builtin_hidden_activation_passes(name):
-    result = gc.check_hidden(activations.get_hidden(name))
-    assert result["ok"] and result["maxRelError"] < 1e-6, result["message"]
+BUILTINS = ([(gc.check_hidden, activations.get_hidden, n) for n in sorted(activations.HIDDEN)]
+            + [(gc.check_output, activations.get_output, n) for n in sorted(activations.OUTPUT)]
+            + [(gc.check_loss, losses.get_loss, n) for n in sorted(losses.LOSSES)])
 
 
-@pytest.mark.parametrize("name", sorted(activations.OUTPUT))
-def test_every_builtin_output_activation_passes(name):
-    result = gc.check_output(activations.get_output(name))
-    assert result["ok"] and result["maxRelError"] < 1e-6, result["message"]
-
-
-@pytest.mark.parametrize("name", sorted(losses.LOSSES))
-def test_every_builtin_loss_passes(name):
-    result = gc.check_loss(losses.get_loss(name))
+@pytest.mark.parametrize("check, get, name", BUILTINS,
+                         ids=[f"{c.__name__}-{n}" for c, _, n in BUILTINS])
+def test_every_builtin_component_passes(check, get, name):
+    result = check(get(name))
     assert result["ok"] and result["maxRelError"] < 1e-6, result["message"]
 
 
