@@ -117,6 +117,15 @@ def run_unit_tests(results):
     results.append(("unit (CPython)", code, *junit_counts(junit)))
 
 
+def run_bridge_tests(results):
+    """Run tests/bridge (the worker's Python: web/bridge.py, web/usercode.py) with CPython."""
+    section("Bridge tests (CPython, web/*.py against the installed wheel)")
+    junit = ARTIFACTS / "bridge.xml"
+    code = run_pytest(TESTS / "bridge", junit, 900,
+                      clean_env(PYNN_WEB_DIR=ROOT / "web", PYNN_MNIST_DIR=SITE / "data"))
+    results.append(("bridge (CPython)", code, *junit_counts(junit)))
+
+
 def run_packaging_tests(results, wheel):
     """Check the wheel itself: pure, numpy-only, installs and runs in a fresh venv."""
     section("Packaging (the wheel in a fresh virtual environment)")
@@ -228,6 +237,7 @@ def run_tests():
     results = []
     run_tools_tests(results)
     run_unit_tests(results)
+    run_bridge_tests(results)
     run_packaging_tests(results, wheel)
     run_pyodide_tests(results, wheel)
     run_js_tests(results)
