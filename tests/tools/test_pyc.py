@@ -12,18 +12,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tools import pyc
+
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tools import pyc  # noqa: E402  (the repository is put on sys.path just above)
-
 SITE = Path(os.environ.get("PYNN_SITE_DIR", ROOT / "site"))
 PYODIDE = SITE / "pyodide"
 # These two fail to import from the original wheel as well (build-time modules).
