@@ -1,25 +1,22 @@
 """Pyodide's Python precompiled to bytecode: the stdlib zip and the package wheels rewritten with
-.pyc in place of .py (compiled by Pyodide's own interpreter), unused files dropped, and the new
-sha256 written into pyodide-lock.json.
+.pyc in place of .py by Pyodide's own interpreter, unused files dropped, pyodide-lock.json's
+sha256 updated.
 
-Why: Pyodide never writes bytecode (``sys.dont_write_bytecode``), so every start compiled the
-~130 stdlib modules ``loadPyodide`` imports, then micropip's and NumPy's sources. Shipping .pyc
-removes that work; it is what Pyodide's own ``pyodide py-compile`` (pyodide-build) does.
+Why: Pyodide never writes bytecode, so every start compiled the ~130 stdlib modules
+``loadPyodide`` imports, then micropip's and NumPy's sources. Pyodide's own ``pyodide
+py-compile`` (pyodide-build) does the same at its build time. Two halves, one module:
 
-Two halves, one module:
-
-- **inside Pyodide** (``tools/pyc_compile.mjs`` loads this file into the unmodified Pyodide 0.27.7
-  in Node and calls :func:`run_job`): :func:`precompile_stdlib`, :func:`precompile_wheel`.
-  The bytecode must come from Pyodide's CPython 3.12.7 (the magic number and the opcodes are
-  the interpreter's); the job runs with ``PYTHONNODEBUGRANGES=1`` so no column tables are kept.
+- **inside Pyodide** (``tools/pyc_compile.mjs`` loads this file into the unmodified Pyodide in
+  Node): :func:`run_job` (:func:`precompile_stdlib`, :func:`precompile_wheel`) and
+  :func:`check_imports`. The bytecode must be Pyodide's CPython 3.12's; the job runs with
+  ``PYTHONNODEBUGRANGES=1`` (no column tables).
 - **on the build's CPython**: :func:`precompile_pyodide` (cache by input hash, run Node, copy
   into site/pyodide) and :func:`update_lock`.
 
-A .pyc sits where its .py was (``numpy/__init__.pyc``); with no .py next to it the import
-system loads it as a sourceless module without checking any timestamp. The .pyc is
-hash-based and unchecked (PEP 552), so the same input gives the same bytes. ``co_filename``
-is the path the module would have had from source (``/lib/python312.zip/json/__init__.py``,
-``/lib/python3.12/site-packages/numpy/...``), so tracebacks name the same files as before.
+A .pyc sits where its .py was (``numpy/__init__.pyc``); with no .py beside it, the import
+system loads it as a sourceless module without checking any timestamp. It is hash-based and
+unchecked (PEP 552): the same input gives the same bytes. ``co_filename`` is the path the
+module had from source (``/lib/python312.zip/json/decoder.py``), so tracebacks name the same files.
 """
 import ast
 import base64
@@ -66,8 +63,6 @@ WHEEL_DROP = {
     ),
 }
 
-# The worker's packages whose wheels are rewritten (names in pyodide-lock.json).
-COMPILED_PACKAGES = ("numpy", "micropip", "packaging")
 FORMAT = 1  # bump when the output of this module changes for the same input
 
 
@@ -94,18 +89,9 @@ def without_docstrings(tree):
 
 
 def pyc_bytes(source, filename, strip_docstrings=False):
-    """Compile Python source to the bytes of an unchecked hash-based .pyc (PEP 552).
-
-    Parameters
-    ----------
-    source : bytes
-        The module's source.
-    filename : str
-        ``co_filename`` of the code (the path the module would be imported from as source).
-    strip_docstrings : bool
-        Drop docstrings (module, classes, functions) before compiling.
-
-    Raises SyntaxError naming ``filename`` if the source does not compile.
+    """The bytes of an unchecked hash-based .pyc (PEP 552) of ``source`` (bytes), compiled by
+    this interpreter with ``filename`` as ``co_filename``, docstrings dropped first if
+    ``strip_docstrings``. Raises SyntaxError naming ``filename`` if the source does not compile.
     """
     import importlib.util
 
@@ -119,13 +105,8 @@ def pyc_bytes(source, filename, strip_docstrings=False):
 
 def _matches(name, patterns):
     """True if an archive member ``name`` is one of ``patterns`` (file, folder or "*.ext")."""
-    for pattern in patterns:
-        if pattern.startswith("*."):
-            if name.endswith(pattern[1:]):
-                return True
-        elif name == pattern or name.startswith(pattern.rstrip("/") + "/"):
-            return True
-    return False
+    return any(name.endswith(p[1:]) if p.startswith("*.") else name == p or name.startswith(p + "/")
+               for p in patterns)
 
 
 def _rewrite_zip(src, drop, compile_member):
@@ -283,7 +264,7 @@ def run_job(job):
     return json.dumps(report)
 
 
-def check_imports(packages=COMPILED_PACKAGES):
+def check_imports(packages):
     """Inside a Pyodide started from a built site (``packages`` loaded): import every module of
     the stdlib zip and of ``packages`` (``__main__`` modules aside). Returns JSON text
     {"modules": n, "failed": {module: error}, "from_source": [module whose file is a .py],
@@ -308,7 +289,7 @@ def check_imports(packages=COMPILED_PACKAGES):
     failed, from_source = {}, []
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
-        try:
+        try:  # imports every name of numpy.__all__ (f2py included)
             exec("from numpy import *", {})
         except BaseException as error:
             failed["from numpy import *"] = f"{type(error).__name__}: {error}"
@@ -338,15 +319,6 @@ def check_imports(packages=COMPILED_PACKAGES):
 # The build's side (CPython)
 # ---------------------------------------------------------------------------------------------
 
-def sha256_file(path):
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def update_lock(lock_path, files):
     """Point pyodide-lock.json's packages at rewritten wheels.
 
@@ -354,6 +326,8 @@ def update_lock(lock_path, files):
     the path's name and its ``sha256`` the file's. Raises KeyError naming a package the lock
     does not have. The lock keeps its key order and Pyodide's formatting (``json.dumps``).
     """
+    from tools.downloads import sha256_file
+
     lock_path = Path(lock_path)
     lock = json.loads(lock_path.read_text())
     for name, path in files.items():
@@ -367,6 +341,8 @@ def update_lock(lock_path, files):
 
 def _inputs_key(pyodide_dir, wheel_files):
     """Cache key: the inputs' bytes, this module and its Node driver, FORMAT."""
+    from tools.downloads import sha256_file
+
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(f"format={FORMAT}".encode())
     for path in [here / "pyc.py", here / "pyc_compile.mjs", pyodide_dir / "pyodide.asm.wasm",
@@ -375,44 +351,52 @@ def _inputs_key(pyodide_dir, wheel_files):
     return digest.hexdigest()[:20]
 
 
-def precompile_pyodide(pyodide_dir, node, cache_dir, packages=COMPILED_PACKAGES, log=print):
-    """Replace, in a folder holding Pyodide's unmodified files and the wheels of ``packages``,
-    python_stdlib.zip and those wheels by their compiled versions and update pyodide-lock.json.
+def _compile_in_pyodide(node, pyodide_dir, wheels, folder):
+    """Run the job (stdlib zip and ``wheels`` {name: path}) in Pyodide from ``pyodide_dir``,
+    writing the outputs and report.json into a temporary folder renamed to ``folder`` at the
+    end (a concurrent build of the same key may win; its output is the same)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder.parent))
+    try:
+        job = {"stdlib": {"src": str(pyodide_dir / "python_stdlib.zip"), "dst": str(tmp / "python_stdlib.zip")},
+               "wheels": [{"name": n, "src": str(w)} for n, w in wheels.items()], "out_dir": str(tmp)}
+        (tmp / "job.json").write_text(json.dumps(job))
+        result = subprocess.run(
+            [node, Path(__file__).with_name("pyc_compile.mjs"), "compile", "--pyodide", pyodide_dir,
+             "--job", tmp / "job.json", "--report", tmp / "report.json"], capture_output=True, text=True)
+        if result.returncode != 0 or not (tmp / "report.json").exists():
+            raise RuntimeError(f"compiling Pyodide's Python to .pyc failed (exit {result.returncode}):\n"
+                               f"{result.stdout}{result.stderr}")
+        (tmp / "job.json").unlink()
+        try:
+            os.replace(tmp, folder)
+        except OSError:
+            if not (folder / "report.json").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def precompile_pyodide(pyodide_dir, node, cache_dir, packages, log=print):
+    """In a folder of Pyodide's unmodified files and the wheels of ``packages`` (names in
+    pyodide-lock.json), replace python_stdlib.zip and those wheels by their compiled versions
+    and update pyodide-lock.json. Returns {old wheel file name: new file name}.
 
     The compiled files are cached in ``cache_dir/<key>/`` by the hash of every input, so a
-    rebuild with the same inputs copies them (no Node run). Returns {old file name: new file
-    name} of the wheels. Raises RuntimeError with Node's output if the compile fails.
+    rebuild with the same inputs only copies them. Raises RuntimeError with Node's output if
+    the compile fails.
     """
     pyodide_dir = Path(pyodide_dir)
     lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text())
     wheels = {name: pyodide_dir / lock["packages"][name]["file_name"] for name in packages}
     folder = Path(cache_dir) / _inputs_key(pyodide_dir, wheels.values())
     if not (folder / "report.json").exists():
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=cache_dir))
-        try:
-            job = {"stdlib": {"src": str(pyodide_dir / "python_stdlib.zip"), "dst": str(tmp / "python_stdlib.zip")},
-                   "wheels": [{"name": n, "src": str(w)} for n, w in wheels.items()], "out_dir": str(tmp)}
-            (tmp / "job.json").write_text(json.dumps(job))
-            result = subprocess.run(
-                [node, Path(__file__).with_name("pyc_compile.mjs"), "compile", "--pyodide", pyodide_dir,
-                 "--job", tmp / "job.json", "--report", tmp / "report.json"],
-                capture_output=True, text=True)
-            if result.returncode != 0 or not (tmp / "report.json").exists():
-                raise RuntimeError(f"compiling Pyodide's Python to .pyc failed (exit {result.returncode}):\n"
-                                   f"{result.stdout}{result.stderr}")
-            (tmp / "job.json").unlink()
-            try:
-                os.replace(tmp, folder)
-            except OSError:  # another build finished the same key first
-                pass
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        _compile_in_pyodide(node, pyodide_dir, wheels, folder)
     report = json.loads((folder / "report.json").read_text())
-    old_zip = (pyodide_dir / "python_stdlib.zip").stat().st_size
+    old_size = (pyodide_dir / "python_stdlib.zip").stat().st_size
     shutil.copyfile(folder / "python_stdlib.zip", pyodide_dir / "python_stdlib.zip")
     log(f"python_stdlib.zip: {report['stdlib']['compiled']} modules compiled by Python {report['python']}, "
-        f"{report['stdlib']['dropped']} entries dropped, {old_zip:,} -> "
+        f"{report['stdlib']['dropped']} entries dropped, {old_size:,} -> "
         f"{(pyodide_dir / 'python_stdlib.zip').stat().st_size:,} bytes")
     renamed, files = {}, {}
     for name, src in wheels.items():

@@ -4,9 +4,9 @@
 //
 //   node tools/pyc_compile.mjs compile --pyodide DIR --job JOB.json --report OUT.json
 //       DIR holds Pyodide's unmodified core files; JOB.json is pyc.run_job's job.
-//   node tools/pyc_compile.mjs check --pyodide DIR --report OUT.json
-//       DIR is a built site's pyodide/ folder: loads numpy and micropip as the worker does,
-//       then pyc.check_imports() imports every kept stdlib and package module.
+//   node tools/pyc_compile.mjs check --pyodide DIR --packages numpy,micropip,packaging --report OUT.json
+//       DIR is a built site's pyodide/ folder: loads the packages as the worker does, then
+//       pyc.check_imports() imports every kept module of the stdlib and of those packages.
 //
 // Exit code 0 with the report written, 1 with the error on stderr.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,7 +24,7 @@ function parseArgs(argv) {
     }
     args[rest[i].slice(2)] = rest[i + 1];
   }
-  const needed = { compile: ["pyodide", "job", "report"], check: ["pyodide", "report"] }[command];
+  const needed = { compile: ["pyodide", "job", "report"], check: ["pyodide", "packages", "report"] }[command];
   if (!needed) throw new Error(`unknown command ${command}: use "compile" or "check"`);
   for (const name of needed) if (!args[name]) throw new Error(`${command} needs --${name}`);
   return args;
@@ -67,8 +67,9 @@ async function main() {
     mountHostDirs(pyodide, dirs);
     report = pyc.run_job(JSON.stringify(job));
   } else {
-    await pyodide.loadPackage(["numpy", "micropip"], { messageCallback: () => {} });
-    report = pyc.check_imports();
+    const packages = args.packages.split(",");
+    await pyodide.loadPackage(packages, { messageCallback: () => {} });
+    report = pyc.check_imports(pyodide.toPy(packages));
   }
   writeFileSync(args.report, report + "\n");
 }

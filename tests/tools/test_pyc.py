@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tools import pyc
+from tools.pyodide_dist import WORKER_PACKAGES, lock_closure
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PYNN_SITE_DIR", ROOT / "site"))
@@ -38,32 +39,40 @@ def lock():
 
 
 @pytest.fixture(scope="module")
-def imports_report(tmp_path_factory):
+def packages(lock):
+    """The packages whose wheels were compiled: what the worker loads, with dependencies."""
+    return lock_closure(lock, WORKER_PACKAGES)
+
+
+@pytest.fixture(scope="module")
+def imports_report(tmp_path_factory, packages):
     """What pyc.check_imports() reports from Pyodide started from the built site."""
     node = shutil.which("node")
     assert node, "node (Node.js 18+) is needed on PATH to start Pyodide"
     out = tmp_path_factory.mktemp("pyc") / "report.json"
     result = subprocess.run([node, ROOT / "tools" / "pyc_compile.mjs", "check", "--pyodide", PYODIDE,
-                             "--report", out], capture_output=True, text=True, timeout=600)
+                             "--packages", ",".join(packages), "--report", out],
+                            capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return json.loads(out.read_text())
 
 
 # --- the built site -----------------------------------------------------------------------------
 
-def test_lock_sha256_equals_every_shipped_package_file(lock):
+def test_lock_sha256_equals_every_shipped_package_file(lock, packages):
     shipped = sorted(p.name for p in PYODIDE.iterdir() if p.suffix in (".whl", ".zip") and p.name != "python_stdlib.zip")
     by_file = {entry["file_name"]: entry for entry in lock["packages"].values()}
     assert shipped, f"no package files in {PYODIDE}"
     for name in shipped:
         assert name in by_file, f"{name} is shipped but pyodide-lock.json does not name it"
         assert by_file[name]["sha256"] == sha256(PYODIDE / name), f"lock sha256 of {name} is stale"
-    for package in pyc.COMPILED_PACKAGES:
+    for package in packages:
         assert lock["packages"][package]["file_name"] in shipped, f"{package}'s wheel is not shipped"
 
 
-def test_compiled_wheels_hold_bytecode_and_a_true_record(lock):
-    for package in pyc.COMPILED_PACKAGES:
+def test_compiled_wheels_hold_bytecode_and_a_true_record(lock, packages):
+    assert {"numpy", "micropip", "packaging"} <= set(packages)
+    for package in packages:
         path = PYODIDE / lock["packages"][package]["file_name"]
         assert "-py3-" not in path.name, f"{path.name}: a compiled wheel is tagged for its interpreter"
         with zipfile.ZipFile(path) as z:
