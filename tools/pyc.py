@@ -151,13 +151,12 @@ def _write_zip(dst, members):
             zout.writestr(info, data)
 
 
-def precompile_stdlib(src_zip, dst_zip, drop=STDLIB_DROP, prefix="/lib/python312.zip",
-                      keep_docstrings=KEEP_DOCSTRINGS):
+def precompile_stdlib(src_zip, dst_zip, prefix, drop=STDLIB_DROP, keep_docstrings=KEEP_DOCSTRINGS):
     """Write ``dst_zip``: Pyodide's python_stdlib.zip with every .py compiled, docstrings
     stripped (except in ``keep_docstrings`` packages) and the ``drop`` entries left out.
 
-    ``prefix`` is where Pyodide mounts the zip (its entry on ``sys.path``); it prefixes
-    ``co_filename``. Returns the counts {compiled, dropped, copied}.
+    ``prefix`` is where Pyodide mounts the zip (its entry on ``sys.path``, e.g.
+    ``/lib/python312.zip``); it prefixes ``co_filename``. Returns the counts {compiled, dropped, copied}.
     """
     def compile_member(name, source):
         strip = not _matches(name, keep_docstrings)
@@ -216,8 +215,7 @@ def _fix_dist_info(members, old_tag, new_tag):
     members[record[0]] = (members[record[0]][0], text.getvalue().encode())
 
 
-def precompile_wheel(src_whl, dst_whl, strip_docstrings=False, drop=(),
-                     prefix="/lib/python3.12/site-packages"):
+def precompile_wheel(src_whl, dst_whl, prefix, drop=(), strip_docstrings=False):
     """Write ``dst_whl``: the wheel with every .py compiled (``co_filename`` under ``prefix``,
     where Pyodide installs it), ``drop`` entries left out, and a RECORD and WHEEL tag that match
     (the tag is read from the two file names). Docstrings stay unless ``strip_docstrings``

@@ -67,6 +67,7 @@ def precompile(out_dir, names, wheels):
     node = require_tool("node", "Install Node.js 18 or newer (Pyodide compiles its Python to bytecode).")
     try:
         renamed = precompile_pyodide(out_dir, node, CACHE / "pyc", packages=names, log=info)
-    except (RuntimeError, ValueError, KeyError) as error:
-        raise BuildError(f"precompiling Pyodide's Python to bytecode failed: {error}") from None
+    except (RuntimeError, ValueError, KeyError, OSError) as error:
+        raise BuildError(f"precompiling Pyodide's Python to bytecode failed: {error}\n   If a "
+                         f"file of .cache/pyc is missing, delete that folder and build again.") from None
     return [renamed.get(name, name) for name in wheels]

@@ -148,7 +148,7 @@ def test_precompile_wheel_compiles_drops_and_rewrites_the_record(tmp_path):
     make_wheel(src, {"demo/__init__.py": '"""Doc."""\nX = 1\n', "demo/a.pyi": "X: int\n",
                      "demo/data.txt": "kept"})
     dst = tmp_path / pyc.compiled_wheel_name(src.name, "cp312")
-    counts = pyc.precompile_wheel(src, dst, drop=("*.pyi",), prefix="/site")
+    counts = pyc.precompile_wheel(src, dst, "/site", drop=("*.pyi",))
     assert counts == {"compiled": 1, "dropped": 1, "copied": 3}
     assert dst.name == "demo-1.0-cp312-none-any.whl"
     with zipfile.ZipFile(dst) as z:
@@ -163,7 +163,7 @@ def test_a_drop_pattern_that_matches_nothing_is_an_error(tmp_path):
     src = tmp_path / "demo-1.0-py3-none-any.whl"
     make_wheel(src, {"demo/__init__.py": "X = 1\n"})
     with pytest.raises(ValueError, match="matched nothing.*demo/gone"):
-        pyc.precompile_wheel(src, tmp_path / "out.whl", drop=("demo/gone",))
+        pyc.precompile_wheel(src, tmp_path / "out.whl", "/site", drop=("demo/gone",))
 
 
 def test_an_archive_with_bytecode_is_refused(tmp_path):
@@ -171,7 +171,7 @@ def test_an_archive_with_bytecode_is_refused(tmp_path):
     with zipfile.ZipFile(src, "w") as z:
         z.writestr("os.pyc", b"\0")
     with pytest.raises(ValueError, match="already holds bytecode"):
-        pyc.precompile_stdlib(src, tmp_path / "out.zip", drop=())
+        pyc.precompile_stdlib(src, tmp_path / "out.zip", "/lib/python312.zip", drop=())
 
 
 def test_without_docstrings_strips_docstrings_and_keeps_asserts():
