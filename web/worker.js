@@ -6,19 +6,17 @@
 //   replies:       {id, type: "progress", payload}   (init stages, training progress)
 //                  {id, type: "result", payload}
 //                  {id, type: "error", error: {message, kind, file?}}
-// Every request is answered exactly once with "result" or "error"; nothing is thrown past the
-// message handler. A start-up failure has kind "fatal" and, when one file is to blame, `file`
-// (its URL path), so the page can say which and offer to retry. The worker never touches the
-// DOM or localStorage. It checks only the shape of a message; py_nn checks the numbers and the
-// bridge the page's model-shape rule.
+// Every request is answered exactly once; nothing is thrown past the message handler. A start-up
+// failure has kind "fatal" and, when one file is to blame, `file` (its URL path). The worker never
+// touches the DOM or localStorage, and checks only the shape of a message: py_nn checks the
+// numbers, the bridge the page's model-shape rule.
 //
-// Start-up runs in named stages behind one promise (`ready`), every request awaits it:
-//   runtime ("Loading Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…",
-//   then bridge.py) → data + model ("Loading model…"). Facts come from build.json: `packages`
-//   for loadPackage, `shape` for the data and the bridge.
+// Start-up stages behind one promise (`ready`) that every request awaits: runtime ("Loading
+// Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…") → bridge.py → data +
+// model ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`.
 //
-// Adding a request: a method on bridge.Session returning JSON, and one line in `handlers`
-// calling it with `call(name, ...args)`.
+// Adding a request: a bridge.Session method returning JSON, and a line in `handlers` that calls
+// it with `call(name, ...args)`.
 
 const SITE = new URL('./', import.meta.url);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
@@ -98,6 +96,31 @@ async function firstUnreachable(urls) {
   return null;
 }
 
+/**
+ * Settle with `promise`, unless one of `urls` cannot be fetched while it is pending: then fail with
+ * `failure(url)`. Pyodide 0.27's loadPyodide never settles when its wasm cannot be fetched (it only
+ * logs "wasm instantiation failed!"), so the runtime stage checks its files every few seconds.
+ */
+async function unlessUnreachable(promise, urls, failure, everyMs = 4000) {
+  let timer = null;
+  let settled = false;
+  const watchdog = new Promise((_, reject) => {
+    const check = async () => {
+      const missing = await firstUnreachable(urls);
+      if (settled) return;
+      if (missing) reject(failure(missing));
+      else timer = setTimeout(check, everyMs);
+    };
+    timer = setTimeout(check, everyMs);
+  });
+  try {
+    return await Promise.race([promise, watchdog]);
+  } finally {
+    settled = true;
+    clearTimeout(timer);
+  }
+}
+
 // Yield to the event loop so queued messages ("stop", "predict") are handled between slices.
 // A MessageChannel round trip is not clamped like nested setTimeout calls.
 function yieldToEventLoop() {
@@ -116,10 +139,9 @@ function yieldToEventLoop() {
 async function stageBuildInfo() {
   const url = new URL('build.json', SITE);
   const info = await (await fetchOk(url, 'build.json')).json();
-  for (const key of ['shape', 'packages']) {
+  for (const key of ['shape', 'packages', 'wheel']) {
     if (!info[key]) throw fatal(`build.json has no \`${key}\`: rebuild the site with "python3 build.py".`, url);
   }
-  if (!info.wheel) throw fatal(`build.json names no py_nn wheel (\`wheel\`): rebuild the site with "python3 build.py".`, url);
   return info;
 }
 
@@ -133,30 +155,30 @@ async function stageRuntime(id) {
   } catch (err) {
     throw fatal(`Could not load Pyodide from ${moduleURL.pathname} (${err.message}). ${REBUILD}.`, moduleURL);
   }
+  const core = PYODIDE_CORE.map((name) => new URL(name, indexURL));
+  const unreachable = (url) => fatal(`Pyodide cannot start: ${url.pathname} could not be fetched. Is the site still being served?`, url);
   try {
-    pyodide = await mod.loadPyodide({ indexURL: indexURL.href });
+    pyodide = await unlessUnreachable(mod.loadPyodide({ indexURL: indexURL.href }), core, unreachable);
   } catch (err) {
-    const missing = await firstUnreachable(PYODIDE_CORE.map((name) => new URL(name, indexURL)));
-    const where = missing ? ` (${missing.pathname} could not be fetched)` : '';
-    throw fatal(`Pyodide failed to start${where}: ${errorText(err)}. Reload the page; if it persists, ${REBUILD.toLowerCase()}.`, missing);
+    if (err instanceof UserError) throw err;
+    const missing = await firstUnreachable(core);
+    if (missing) throw unreachable(missing);
+    throw fatal(`Pyodide failed to start: ${errorText(err)}. Reload the page; if it persists, ${REBUILD.toLowerCase()}.`);
   }
 }
 
 /** The wheel files of `names` and their dependencies, from Pyodide's lock file. */
 async function packageFiles(names) {
   const lockURL = new URL('./pyodide/pyodide-lock.json', SITE);
-  const lock = await (await fetch(lockURL)).json();
-  const files = [];
+  const { packages } = await (await fetch(lockURL)).json();
   const seen = new Set();
   const visit = (name) => {
-    const entry = lock.packages[name];
-    if (seen.has(name) || !entry) return;
+    if (!packages[name] || seen.has(name)) return;
     seen.add(name);
-    files.push(new URL(`./pyodide/${entry.file_name}`, SITE));
-    (entry.depends || []).forEach(visit);
+    (packages[name].depends || []).forEach(visit);
   };
   names.forEach(visit);
-  return files;
+  return [...seen].map((name) => new URL(`./pyodide/${packages[name].file_name}`, SITE));
 }
 
 async function stagePackages(id) {
@@ -173,14 +195,12 @@ async function stagePackages(id) {
   if (problems.length) {
     const missing = await firstUnreachable(await packageFiles(build.packages).catch(() => []));
     const where = missing ? ` (${missing.pathname} could not be fetched)` : '';
-    throw fatal(
-      `Could not load ${build.packages.join(', ')} into Pyodide${where}: ${problems.map((p) => String(p).trim()).join(' ')}. ${REBUILD}.`,
-      missing
-    );
+    const why = problems.map((p) => String(p).trim()).join(' ');
+    throw fatal(`Could not load ${build.packages.join(', ')} into Pyodide${where}: ${why}. ${REBUILD}.`, missing);
   }
 }
 
-async function stagePyNN(id, bridgeSource) {
+async function stagePyNN(id) {
   progress(id, { stage: 'py_nn', text: 'Installing py_nn…' });
   const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
   await fetchOk(wheelURL, 'the py_nn wheel'); // a clear message for a missing file (cached for micropip)
@@ -209,6 +229,7 @@ async function stageBridge(bridgePromise) {
     bridge = pyodide.pyimport('bridge');
     session = bridge.Session(JSON.stringify(build.shape));
   } catch (err) {
+    console.error('[pynn worker]', err.message); // the whole traceback, with bridge.py's lines
     throw fatal(`The worker's Python (${url.pathname}) could not start: ${errorText(err)}. ${REBUILD}.`, url);
   } finally {
     if (bridge) bridge.destroy();
@@ -254,13 +275,13 @@ async function stageModel(restore, modelURL, modelPromise) {
 async function init(id, payload) {
   const t0 = performance.now();
   build = await stageBuildInfo();
-  const started = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
-  const dataPromise = started(fetchData());
+  const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
+  const dataPromise = background(fetchData());
   const bridgeURL = new URL('bridge.py', SITE);
-  const bridgePromise = started(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
+  const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
-  const modelPromise = restore ? null : started(fetchOk(modelURL, 'the default model').then((r) => r.text()));
+  const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
   const stages = {};
   const timed = async (name, fn) => {
     const t = performance.now();
@@ -297,23 +318,20 @@ async function fit(id, payload) {
   training = { stopRequested: false };
   const t0 = performance.now();
   let lastSent = 0;
-  let stopped = false;
+  let done = false;
   try {
     call('fit_start', JSON.stringify(cfg));
-    for (;;) {
-      if (training.stopRequested) {
-        stopped = true;
-        break;
-      }
+    while (!done && !training.stopRequested) {
       const slice = callJson('fit_slice', SLICE_MS);
       const now = performance.now();
-      if (slice.epochs.length || slice.done || now - lastSent >= PROGRESS_EVERY_MS) {
+      done = slice.done;
+      if (slice.epochs.length || done || now - lastSent >= PROGRESS_EVERY_MS) {
         lastSent = now;
         progress(id, { batch: slice.batch, epochs: slice.epochs, elapsedMs: Math.round(now - t0) });
       }
-      if (slice.done) break;
-      await yieldToEventLoop();
+      if (!done) await yieldToEventLoop();
     }
+    const stopped = !done;
     const metadata = {
       name: payload.name || 'Trained model',
       trainedAt: new Date().toISOString(),
@@ -323,11 +341,7 @@ async function fit(id, payload) {
     result.elapsedMs = Math.round(performance.now() - t0);
     return result;
   } catch (err) {
-    try {
-      call('fit_abort');
-    } catch (_) {
-      /* already cleaned */
-    }
+    call('fit_abort'); // the active model stays
     throw new UserError(`Training failed: ${stripPythonType(errorText(err))}. The active model is unchanged.`, 'fit');
   } finally {
     training = null;
@@ -374,6 +388,7 @@ self.onmessage = async (event) => {
     post({ id, type: 'result', payload: await handler(id, payload) });
   } catch (err) {
     const kind = (err && err.kind) || 'internal';
+    if (!(err instanceof UserError)) console.error('[pynn worker]', err); // a Python traceback names bridge.py lines
     const message = err instanceof UserError ? err.message : `Unexpected error in the Python worker: ${errorText(err)}`;
     const error = err instanceof UserError && err.file ? { message, kind, file: err.file } : { message, kind };
     post({ id, type: 'error', error });
@@ -382,5 +397,10 @@ self.onmessage = async (event) => {
 
 self.addEventListener('unhandledrejection', (event) => {
   event.preventDefault();
+  if (!session) {
+    // During start-up (e.g. Pyodide's own fetch of a missing file) the init reply says what failed.
+    console.warn('[pynn worker] during start-up:', event.reason);
+    return;
+  }
   post({ id: 0, type: 'error', error: { message: `Unexpected error in the Python worker: ${errorText(event.reason)}`, kind: 'internal' } });
 });
