@@ -1,4 +1,4 @@
-"""bridge.py: the worker's Python. One `Session` owns the digits, the active model and the running fit.
+"""bridge.py: the worker's Python. A `Session` owns the digits, the active model, the running fit.
 
 The worker (web/worker.js) fetches this file, writes it into Pyodide's file system, imports it and
 creates one ``Session(shape_json)`` from build.json's ``shape``. It then calls the session's
@@ -33,7 +33,8 @@ def _bytes(buffer):
 
 def _plain(event):
     """A fit_steps event with NumPy scalars turned into Python numbers (JSON-ready)."""
-    return {k: (v.item() if isinstance(v, (np.floating, np.integer)) else v) for k, v in event.items()}
+    return {k: v.item() if isinstance(v, (np.floating, np.integer)) else v
+            for k, v in event.items()}
 
 
 class _Fit:
@@ -59,19 +60,27 @@ class Session:
     shape : str or dict
         build.json's ``shape``: ``{"side", "inputs", "classes", "train", "test"}``, e.g.
         ``{"side": 28, "inputs": 784, "classes": 10, "train": 8000, "test": 2000}``.
+
+    Attributes
+    ----------
+    x_train : ndarray of shape (train, inputs), float32 in 0..1;  y_train : (train,) int64 digits
+    x_test : ndarray of shape (test, inputs), float32 in 0..1;  y_test : (test,) int64 digits
+    net : py_nn.NeuralNetwork, the active model (None until ``load_model``)
+    fit : the running fit between ``fit_start`` and ``fit_finish`` / ``fit_abort``, else None
     """
 
     def __init__(self, shape):
         shape = json.loads(shape) if isinstance(shape, str) else dict(shape)
-        missing = [k for k in ("inputs", "classes", "train", "test") if not isinstance(shape.get(k), int)]
+        missing = [k for k in ("inputs", "classes", "train", "test")
+                   if not isinstance(shape.get(k), int)]
         if missing:
-            raise ValueError(f"build.json's `shape` needs whole numbers for {missing}; got {shape!r}. "
-                             f"Rebuild the site with \"python3 build.py\".")
+            raise ValueError(f"build.json's `shape` needs whole numbers for {missing}; got "
+                             f"{shape!r}. Rebuild the site with \"python3 build.py\".")
         self.shape = shape
         self.inputs, self.classes = shape["inputs"], shape["classes"]
         self.x_train = self.y_train = self.x_test = self.y_test = None
-        self.net = None   # the active model (a py_nn.NeuralNetwork)
-        self.fit = None   # the running fit (a _Fit) between fit_start and fit_finish/fit_abort
+        self.net = None
+        self.fit = None
 
     # ------------------------------------------------------------------ data
     def load_data(self, images, labels):
@@ -88,9 +97,9 @@ class Session:
         raw = np.frombuffer(_bytes(images), dtype=np.uint8)
         train, test = self.shape["train"], self.shape["test"]
         if raw.size != ys.size * self.inputs or ys.size < train + test:
-            raise ValueError(f"the digit data is inconsistent: {raw.size} image bytes and {ys.size} labels; "
-                             f"expected {self.inputs} bytes per label and at least {train + test} digits. "
-                             f"Rebuild the site")
+            raise ValueError(f"the digit data is inconsistent: {raw.size} image bytes and "
+                             f"{ys.size} labels; expected {self.inputs} bytes per label and at "
+                             f"least {train + test} digits. Rebuild the site")
         x = raw.reshape(-1, self.inputs).astype(np.float32)
         x *= np.float32(1.0 / 255.0)
         self.x_train, self.y_train = x[:train], ys[:train]
@@ -109,8 +118,9 @@ class Session:
         if layers[0] != self.inputs or layers[-1] != self.classes:
             side = self.shape.get("side")
             pixels = f" ({side}x{side} pixels)" if side else ""
-            raise ValueError(f"the model has layers {layers}, but this page needs {self.inputs} inputs{pixels} "
-                             f"and {self.classes} outputs (digits 0-{self.classes - 1})")
+            raise ValueError(f"the model has layers {layers}, but this page needs {self.inputs} "
+                             f"inputs{pixels} and {self.classes} outputs "
+                             f"(digits 0-{self.classes - 1})")
         return net
 
     @staticmethod
@@ -118,7 +128,8 @@ class Session:
         """``{"layers": [int], "params": int, "metadata": dict}`` of a network."""
         layers = [int(v) for v in net.layers]
         params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
-        return {"layers": layers, "params": int(params), "metadata": getattr(net, "metadata", None) or {}}
+        metadata = getattr(net, "metadata", None) or {}
+        return {"layers": layers, "params": int(params), "metadata": metadata}
 
     def model_info(self):
         """JSON ``{"layers", "params", "metadata"}`` of the active model."""
@@ -135,7 +146,7 @@ class Session:
         return json.dumps(self._info(net))
 
     def to_json(self, metadata_json="{}"):
-        """The active model's document (a JSON string), its metadata updated with ``metadata_json``."""
+        """The active model's document (a JSON string), metadata updated with ``metadata_json``."""
         metadata = dict(getattr(self.net, "metadata", None) or {})
         metadata.update(json.loads(metadata_json or "{}"))
         return self.net.to_json(metadata=metadata)
@@ -155,17 +166,18 @@ class Session:
         return json.dumps({"label": int(np.argmax(p)), "probabilities": [float(v) for v in p]})
 
     def _evaluate(self, net):
-        """Held-out accuracy, mean loss, count and confusion matrix (classes, classes) of ``net``."""
+        """Held-out accuracy, mean loss, count and confusion matrix (classes, classes)."""
         x, y = self.x_test, self.y_test
         p = net.predict(x)  # one forward pass serves the loss, the accuracy and the matrix
         pred = p.argmax(axis=1)
-        loss = float(np.mean(py_nn.categorical_crossentropy(p, py_nn.to_categorical(y, self.classes))))
+        targets = py_nn.to_categorical(y, self.classes)
+        loss = float(np.mean(py_nn.categorical_crossentropy(p, targets)))
         matrix = py_nn.confusion_matrix(y, pred, num_classes=self.classes)
         return {"accuracy": float(np.mean(pred == y)), "loss": loss, "count": int(len(y)),
                 "confusion": matrix.tolist()}
 
     def evaluate(self):
-        """JSON ``{"accuracy", "loss", "count", "confusion"}`` of the active model on the held-out digits."""
+        """JSON ``{"accuracy", "loss", "count", "confusion"}`` of the active model, held out."""
         return json.dumps(self._evaluate(self.net))
 
     # ---------------------------------------------------------------- training
@@ -182,8 +194,9 @@ class Session:
         cfg = json.loads(config_json)
         layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
         optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
-        net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu", output_activation="softmax",
-                                  loss="categorical_crossentropy", optimizer=optimizer, dtype="float32",
+        net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
+                                  output_activation="softmax", loss="categorical_crossentropy",
+                                  optimizer=optimizer, dtype="float32",
                                   seed=int(cfg.get("seed", 0)))
         n = int(cfg["samples"])
         steps = net.fit_steps(self.x_train[:n], self.y_train[:n], batch_size=int(cfg["batchSize"]),
@@ -195,7 +208,8 @@ class Session:
     def fit_slice(self, budget_ms):
         """Run batches for about ``budget_ms`` milliseconds (at least one step).
 
-        Returns JSON ``{"batch": last batch event or null, "epochs": [epoch events], "done": bool}``.
+        Returns JSON ``{"batch": last batch event or null, "epochs": [epoch events],
+        "done": bool}``.
         """
         fit = self.fit
         started = time.perf_counter()
@@ -226,7 +240,8 @@ class Session:
         """
         fit, self.fit = self.fit, None
         fit.close()
-        result = {"history": fit.history, "stopped": bool(stopped), "batches": fit.batches, "committed": False}
+        result = {"history": fit.history, "stopped": bool(stopped), "batches": fit.batches,
+                  "committed": False}
         if fit.batches > 0:
             evaluation = self._evaluate(fit.net)
             metadata = json.loads(metadata_json)
@@ -252,7 +267,8 @@ class CodeRun:
         self.namespace, self.error, self.output = namespace, error, output
 
     def __repr__(self):
-        return f"CodeRun(error={self.error!r}, names={sorted(k for k in self.namespace if not k.startswith('__'))})"
+        names = sorted(k for k in self.namespace if not k.startswith("__"))
+        return f"CodeRun(error={self.error!r}, names={names})"
 
 
 def error_at(exc, filename="code.py"):

@@ -1,5 +1,6 @@
 """bridge.Session on real MNIST digits with the installed py_nn: what the worker relies on."""
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -25,6 +26,8 @@ def run_fit(session, config=FIT, budget_ms=5):
 def test_load_data_splits_training_pool_and_held_out_digits(shape, digits, typed):
     s = bridge.Session(json.dumps(shape))
     images, labels = digits
+    # inside Pyodide these are real JS typed arrays, as the worker sends them
+    assert hasattr(typed(labels), "to_bytes") == (sys.platform == "emscripten")
     counts = json.loads(s.load_data(typed(images), typed(labels)))
     assert counts == {"train": shape["train"], "test": shape["test"]}
     assert s.x_train.shape == (shape["train"], shape["inputs"]) and s.x_train.dtype == np.float32

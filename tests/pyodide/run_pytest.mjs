@@ -6,9 +6,9 @@
 //        --tests tests --data site/data --extra-wheel .cache/pip/pytest-...whl [...] [--result out.json]
 //
 // build.py passes these (`python3 build.py test`). The exit code is pytest's.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
+import { parseArgs, readBuildInfo, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), ["extra-wheel"]);
 for (const name of ["site", "wheel", "tests", "data"]) {
@@ -35,8 +35,7 @@ for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
   putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
 }
 putFile(pyodide, path.join(args.tests, "..", "web", "bridge.py"), "/work/web/bridge.py");
-const buildInfo = JSON.parse(readFileSync(path.join(args.site, "build.json"), "utf8"));
-for (const name of ["build.json", buildInfo.model]) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
+for (const name of ["build.json", readBuildInfo(args.site).model]) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
 console.log(`Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 const code = await pyodide.runPythonAsync(`
