@@ -658,6 +658,20 @@ def copy_web(out_dir):
     return count
 
 
+def site_facts(site_dir):
+    """The facts the page, the worker and the service worker read from build.json."""
+    files = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+    digest = hashlib.sha256()
+    for rel in files:
+        digest.update(f"{rel}\0{sha256_file(site_dir / rel)}\0".encode())
+    return {
+        "shape": {"side": 28, "inputs": 784, "classes": 10, "train": MNIST_TRAIN, "test": MNIST_TEST},
+        "packages": ["numpy", "micropip"],
+        "precache": files + ["build.json"],
+        "build_id": digest.hexdigest()[:16],
+    }
+
+
 def build_site():
     """Build site/ and return its build.json dict. Leaves site/ untouched on failure."""
     started = time.perf_counter()
@@ -689,6 +703,7 @@ def build_site():
             "pyodide": PYODIDE_VERSION,
             "chartjs": NPM_PACKAGES["chart.js"][0],
             "default_model": {"layers": summary["layers"], "test_accuracy": summary["test_accuracy"]},
+            **site_facts(tmp),
         }
         (tmp / "build.json").write_text(json.dumps(build_info, indent=1) + "\n")
         swap_in(tmp, SITE)
