@@ -13,10 +13,10 @@ export const DEFAULT_LR = Object.freeze({ adam: 0.001, sgd: 0.01, rmsprop: 0.001
 
 /** What each optimizer does besides the learning rate (shown next to the learning-rate field). */
 export const OPTIMIZER_NOTES = Object.freeze({
-  adam: 'py_nn default for adam (beta1 0.9, beta2 0.999)',
-  sgd: 'py_nn default for sgd (with momentum 0.9)',
-  rmsprop: 'py_nn default for rmsprop (rho 0.9)',
-  adagrad: 'py_nn default for adagrad',
+  adam: "py_nn's default for adam",
+  sgd: "py_nn's default for sgd (momentum 0.9)",
+  rmsprop: "py_nn's default for rmsprop",
+  adagrad: "py_nn's default for adagrad",
 });
 
 /** Limits that do not depend on the data. */
