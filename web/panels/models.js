@@ -79,7 +79,7 @@ export function mountModels(session, { download }) {
     }
   });
   session.addEventListener('status', (e) => {
-    if (e.detail.state === 'error' && session.state === 'error') {
+    if (e.detail.state === 'error') {
       $('#active-model').textContent = 'None (the network could not be started)';
       $('#active-detail').textContent = '';
     }
