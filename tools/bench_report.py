@@ -30,6 +30,21 @@ def _name(hidden):
     return "-".join(str(n) for n in [784, *hidden, 10])
 
 
+def _cpu_row(run, native):
+    """CPU seconds per epoch (whole fit / epochs) of each side, and the page's ratios; None if unmeasured."""
+    epochs = len(run["pynn"]["epochMs"])
+    page = run["pynn"].get("cpuS")
+    tfjs = run["tfjs"].get("cpuS")
+    cpython = sum(native["epoch_cpu_s"]) if native and "epoch_cpu_s" in native else None
+    if page is None or tfjs is None:
+        return None
+    row = {"page_s": page / epochs, "tfjs_s": tfjs / epochs,
+           "cpython_s": None if cpython is None else cpython / len(native["epoch_cpu_s"])}
+    row["page_over_tfjs"] = row["page_s"] / row["tfjs_s"]
+    row["page_over_cpython"] = row["page_s"] / row["cpython_s"] if row["cpython_s"] else None
+    return row
+
+
 def summarize(results):
     """Medians over the timed epochs (all but the first), ratios, and the targets, met or not."""
     cpython = {(tuple(r["layers"][1:-1]), r["batchSize"]): r for r in results["cpython"]["results"]}
@@ -48,6 +63,7 @@ def summarize(results):
             "accuracy": {"page": run["pynn"]["accuracy"], "tfjs": run["tfjs"]["valAccuracy"],
                          "cpython": native["accuracy"] if native else None},
             "epoch_time_source": run["pynn"]["source"],
+            "cpu": _cpu_row(run, native),
         })
     visits = results["visits"]
     predict_ms = results["browser"]["predict"]["ms"]
@@ -125,6 +141,16 @@ def markdown(results):
         lines.append(f"| {r['model']} | {r['batch']} | {_s(r['page_s'])} | {_s(r['tfjs_s'])} | "
                      f"{_s(r['cpython_s'])} | {r['page_over_tfjs']:.2f} | {over_native} | "
                      f"{a['page']:.4f} / {a['tfjs']:.4f} / {native} |")
+    if all(r["cpu"] for r in s["rows"]):
+        lines += ["", "CPU seconds per epoch (whole fit / epochs, warm-up included; Chromium's processes for "
+                  "the pages, the process for CPython): less sensitive than wall time to a busy machine.", "",
+                  "| model | batch | py_nn page | TF.js wasm | py_nn CPython | page / TF.js | page / CPython |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in s["rows"]:
+            c = r["cpu"]
+            over_native = "n/a" if c["page_over_cpython"] is None else f"{c['page_over_cpython']:.2f}x"
+            lines.append(f"| {r['model']} | {r['batch']} | {_s(c['page_s'])} | {_s(c['tfjs_s'])} | "
+                         f"{_s(c['cpython_s'])} | {c['page_over_tfjs']:.2f} | {over_native} |")
     v = results["visits"]
     first = ", ".join(f"{t / 1000:.2f}" for t in v["first_ms"])
     repeat = ", ".join(f"{t / 1000:.2f}" for t in v["repeat_ms"])

@@ -95,6 +95,40 @@ def git_state():
             "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
 
 
+def tree_cpu_seconds():
+    """CPU seconds (user + system) used so far by the processes this one started (Chromium's);
+    None where /proc is missing. Less sensitive than wall time to other work on the machine."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    parent, cpu = {}, {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()  # state, ppid, ..., utime (12th), stime (13th)
+        parent[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    mine, grew = {os.getpid()}, True
+    while grew:
+        new = {pid for pid, ppid in parent.items() if ppid in mine} - mine
+        mine |= new
+        grew = bool(new)
+    return sum(cpu[pid] for pid in mine if pid != os.getpid())
+
+
+def cpu_timed(call):
+    """call() -> dict, with "cpuS": the CPU seconds Chromium (and any child) spent meanwhile."""
+    before = tree_cpu_seconds()
+    result = call()
+    after = tree_cpu_seconds()
+    result["cpuS"] = None if before is None else after - before
+    return result
+
+
 # ---------------------------------------------------------------------------- TF.js folder
 
 def tfjs_tarballs():
@@ -131,7 +165,7 @@ class RecordingServer:
     def __init__(self, directory):
         self.directory = Path(directory)
         self.log = []
-        self.server = _build.make_server(self.directory, 0)
+        self.server = _build.make_server(self.directory, 0, quiet=True)
         log = self.log
 
         class Recording(self.server.RequestHandlerClass):
@@ -239,8 +273,9 @@ def measure_visits(pw, site, rounds):
     return {"first_ms": first, "repeat_ms": repeat, "wire": wire, "build_id": seen[0] if seen else None}
 
 
-def measure_training(pw, site, bench, epochs, predict_calls):
-    """Predict latency, then every (model, batch) in py_nn's page and TF.js's, alternating order."""
+def measure_training(pw, site, bench, epochs, predict_calls, tmp):
+    """Predict latency, then every (model, batch) in py_nn's page, TF.js's page and CPython, the
+    order rotating from one configuration to the next so that a busy machine slows all alike."""
     browser = pw.chromium.launch(**launch_options())
     try:
         context = browser.new_context()
@@ -249,41 +284,48 @@ def measure_training(pw, site, bench, epochs, predict_calls):
         page.evaluate("() => window.pynn.ready")
         page.add_script_tag(path=str(BENCH_SRC / "pynn_driver.js"))
         predict = page.evaluate("(o) => window.pynnBench.predictLatency(o)", {"count": predict_calls, "warmup": 10})
-        print(f"   predict: p50 {bench_report.percentile(predict['ms'], 50):.2f} ms, p95 {bench_report.percentile(predict['ms'], 95):.2f} ms "
-              f"({predict['correct']}/{predict_calls} correct)", flush=True)
+        p50, p95 = (bench_report.percentile(predict["ms"], q) for q in (50, 95))
+        print(f"   predict: p50 {p50:.2f} ms, p95 {p95:.2f} ms ({predict['correct']}/{predict_calls} correct)",
+              flush=True)
         tf_page = context.new_page()
         tf_page.goto(bench.url + "tfjs_bench.html")
         tfjs_info = tf_page.evaluate("() => window.tfjsBench.ready")
-        runs = []
+        runs, cpython_rows, cpython_info = [], [], None
         for index, (hidden, batch) in enumerate((h, b) for h in MODELS for b in BATCHES):
             options = {"hidden": hidden, "batchSize": batch, "epochs": epochs,
                        "learningRate": LEARNING_RATE, "samples": 8000}
-            order = ["pynn", "tfjs"] if index % 2 == 0 else ["tfjs", "pynn"]
-            row = {"hidden": hidden, "batchSize": batch}
+            sides = {
+                "pynn": lambda: cpu_timed(lambda: page.evaluate("(o) => window.pynnBench.fit(o)", options)),
+                "tfjs": lambda: cpu_timed(lambda: tf_page.evaluate("(o) => window.tfjsBench.run(o)",
+                                                                   {**options, "momentum": MOMENTUM})),
+                "cpython": lambda: measure_cpython(hidden, batch, epochs, tmp),
+            }
+            order = list(sides)[index % 3:] + list(sides)[:index % 3]
+            row = {"hidden": hidden, "batchSize": batch, "order": order}
             for side in order:
-                if side == "pynn":
-                    row["pynn"] = page.evaluate("(o) => window.pynnBench.fit(o)", options)
-                else:
-                    row["tfjs"] = tf_page.evaluate("(o) => window.tfjsBench.run(o)", {**options, "momentum": MOMENTUM})
+                row[side] = sides[side]()
+            native = row.pop("cpython")
+            cpython_info = native["info"]
+            cpython_rows.append(native["results"][0])
             runs.append(row)
             print(f"   {'-'.join(map(str, [784, *hidden, 10]))} batch {batch}: "
                   f"py_nn page {' '.join(f'{t / 1000:.3f}' for t in row['pynn']['epochMs'])} s; "
                   f"TF.js {' '.join(f'{t / 1000:.3f}' for t in row['tfjs']['epochMs'])} s", flush=True)
         wasm = sorted({Path(p).name for _, p, _ in bench.log if p.endswith(".wasm")})
         return {"chromium": browser.version, "predict": predict, "runs": runs,
-                "tfjs": {**tfjs_info, "wasm_fetched": wasm}}
+                "tfjs": {**tfjs_info, "wasm_fetched": wasm}}, {"info": cpython_info, "results": cpython_rows}
     finally:
         browser.close()
 
 
 # ---------------------------------------------------------------------------- CPython reference
 
-def measure_cpython(epochs, tmp):
-    """py_nn on CPython (installed wheel, float32, single-threaded BLAS) on the same runs."""
+def measure_cpython(hidden, batch, epochs, tmp):
+    """py_nn on CPython (installed wheel, float32, one BLAS thread): one fit, as a result row."""
     out = Path(tmp) / "cpython.json"
-    runs = [{"hidden": h, "batchSize": b} for h in MODELS for b in BATCHES]
     cmd = [sys.executable, "-P", BENCH_SRC / "pynn_cpython.py", "--data", SITE / "data", "--out", out,
-           "--runs", json.dumps(runs), "--epochs", str(epochs), "--lr", str(LEARNING_RATE)]
+           "--runs", json.dumps([{"hidden": hidden, "batchSize": batch}]), "--epochs", str(epochs),
+           "--lr", str(LEARNING_RATE)]
     _build.run(cmd, cwd=tmp, env=_build.clean_env(PYNN_REQUIRE_INSTALLED=1), what="CPython reference")
     return json.loads(out.read_text())
 
@@ -309,16 +351,15 @@ def run_web_bench(epochs=6, visits=3, predict_calls=200, out_dir=RESULTS):
         "chromium_flags": CHROMIUM_FLAGS, "tfjs_npm": {k: v[0] for k, v in TFJS_NPM.items()}},
         "site": {k: build_info.get(k) for k in ("version", "pyodide", "build_id", "default_model")}}
     with tempfile.TemporaryDirectory(prefix="pynn-bench-") as tmp:
-        _build.section("Web benchmark: py_nn on CPython (native reference)")
-        results["cpython"] = measure_cpython(epochs, tmp)
         bench_dir = make_bench_folder(tmp)
         site, bench = RecordingServer(SITE), RecordingServer(bench_dir)
         try:
             with sync_playwright() as pw:
                 _build.section("Web benchmark: Ready on first and repeat visits")
                 results["visits"] = measure_visits(pw, site, visits)
-                _build.section("Web benchmark: predict latency, then py_nn page vs TensorFlow.js wasm")
-                results["browser"] = measure_training(pw, site, bench, epochs, predict_calls)
+                _build.section("Web benchmark: predict latency, then py_nn page vs TF.js wasm vs CPython")
+                results["browser"], results["cpython"] = measure_training(pw, site, bench, epochs,
+                                                                          predict_calls, tmp)
         finally:
             site.close()
             bench.close()

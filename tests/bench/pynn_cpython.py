@@ -3,7 +3,7 @@
 Trains exactly what the page's worker trains for ``pynn.fit({optimizer: "sgd", ...})``:
 float32 digits scaled to 0..1, ReLU hidden layers, softmax + categorical cross-entropy, SGD
 momentum 0.9, seed 0, shuffled batches, the held-out digits evaluated after every epoch, with
-the installed py_nn wheel. Writes per-epoch wall times (time between epoch events) as JSON::
+the installed py_nn wheel. Writes per-epoch wall and CPU times (between epoch events) as JSON::
 
     python -P tests/bench/pynn_cpython.py --data site/data --out cpython.json \
         --runs '[{"hidden": [128], "batchSize": 32}]' --epochs 6 --lr 0.01
@@ -55,14 +55,15 @@ def fit_timed(data, hidden, batch_size, epochs, lr, samples):
                               optimizer=py_nn.get_optimizer("sgd", lr=lr), dtype="float32", seed=0)
     steps = net.fit_steps(x_train[:samples], y_train[:samples], batch_size=batch_size, epochs=epochs,
                           categorical=True, validation_data=(x_test, y_test), shuffle=True)
-    epoch_s, last = [], None
-    started = time.perf_counter()
+    epoch_s, epoch_cpu_s, last = [], [], None
+    started, cpu_started = time.perf_counter(), time.process_time()
     for event in steps:
         if event["event"] == "epoch":
-            now = time.perf_counter()
+            now, cpu_now = time.perf_counter(), time.process_time()
             epoch_s.append(now - started)
-            started, last = now, event
-    return {"layers": layers, "batchSize": batch_size, "epoch_s": epoch_s,
+            epoch_cpu_s.append(cpu_now - cpu_started)
+            started, cpu_started, last = now, cpu_now, event
+    return {"layers": layers, "batchSize": batch_size, "epoch_s": epoch_s, "epoch_cpu_s": epoch_cpu_s,
             "accuracy": float(last["val_accuracy"]), "loss": float(last["val_loss"])}
 
 
