@@ -5,7 +5,7 @@ Run with ``python3 build.py test`` (builds site/ first) or, after ``python3 buil
 
 Fixtures
 --------
-base_url   (session)  the built site served by ``build.make_server`` on a free local port
+base_url   (session)  the built site served by ``tools.serve.make_server`` on a free local port
 subpath_url (session) the same site served under /user/repo/ (as on GitHub Pages)
 browser    (session)  headless Chromium (``PYNN_CHROMIUM``, default /usr/bin/chromium)
 open_app   (test)     factory: a fresh browser context (fresh localStorage) + page wrapped in App;
@@ -277,13 +277,13 @@ def site_dir() -> Path:
 
 
 def _serve(directory: Path):
-    """Serve `directory` with build.make_server on a free local port; returns (server, url)."""
+    """Serve `directory` with tools.serve.make_server on a free local port; returns (server, url)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     try:
-        from build import make_server
-    except ImportError as exc:  # pragma: no cover - depends on BUILD's build.py
-        pytest.fail(f"cannot import make_server from {ROOT}/build.py ({exc}): run python3 build.py first",
+        from tools.serve import make_server
+    except ImportError as exc:  # pragma: no cover - depends on tools/serve.py
+        pytest.fail(f"cannot import make_server from {ROOT}/tools/serve.py ({exc})",
                     pytrace=False)
     try:
         server = make_server(str(directory), 0, quiet=True)
