@@ -32,22 +32,21 @@ import time
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # run as a script: make `tools` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import build as _build  # noqa: E402  (the build's helpers; tools/ takes them over after the split)
 from tools import bench_report  # noqa: E402
+from tools.downloads import extract_member, npm_tarball  # noqa: E402
+from tools.env import BuildError, clean_env, ensure_venv, in_venv, run, section  # noqa: E402
+from tools.paths import ROOT, SITE, TESTS  # noqa: E402
+from tools.pins import BENCH_NPM_PACKAGES  # noqa: E402
+from tools.serve import make_server  # noqa: E402
+from tools.suites import ensure_chromium  # noqa: E402
+from tools.wheel import install_wheel  # noqa: E402
 
-BENCH_SRC = ROOT / "tests" / "bench"
+BENCH_SRC = TESTS / "bench"
 RESULTS = ROOT / "bench-results"
-SITE = _build.SITE
 
-# npm packages used by the benchmark only: version and the registry's dist.integrity (sha512).
-TFJS_NPM = {
-    "@tensorflow/tfjs": ("4.22.0", "sha512-0TrIrXs6/b7FLhLVNmfh8Sah6JgjBPH4mZ8JGb7NU6WW+cx00qK5BcAZxw7NCzxj6N8MRAIfHq+oNbPUNG5VAg=="),
-    "@tensorflow/tfjs-backend-wasm": ("4.22.0", "sha512-/IYhReRIp4jg/wYW0OwbbJZG8ON87mbz0PgkiP3CdcACRSvUN0h8rvC0O3YcDtkTQtFWF/tcXq/KlVDyV49wmA=="),
-}
 TFJS_FILES = {
     "@tensorflow/tfjs": ["dist/tf.min.js"],
     "@tensorflow/tfjs-backend-wasm": ["dist/tf-backend-wasm.min.js", "dist/tfjs-backend-wasm.wasm",
@@ -131,26 +130,15 @@ def cpu_timed(call):
 
 # ---------------------------------------------------------------------------- TF.js folder
 
-def tfjs_tarballs():
-    """The two verified TF.js tarballs, fetched with `npm pack` into .cache/npm on first use."""
-    try:
-        from tools.downloads import npm_tarball  # after the build split
-        return {name: npm_tarball(name, pins=TFJS_NPM) for name in TFJS_NPM}
-    except ImportError:
-        pins = _build.NPM_PACKAGES
-        for name, pin in TFJS_NPM.items():
-            pins.setdefault(name, pin)  # build.py's npm_tarball reads its pins from this table
-        return {name: _build.npm_tarball(name) for name in TFJS_NPM}
-
-
 def make_bench_folder(tmp):
     """A folder with the TF.js page, TF.js and its wasm binaries, and a link to site/data."""
     folder = Path(tmp) / "bench-site"
     folder.mkdir()
-    for name, tgz in tfjs_tarballs().items():
+    for name in TFJS_FILES:
+        tgz = npm_tarball(name, pins=BENCH_NPM_PACKAGES)
         with tarfile.open(tgz) as tar:
             for member in TFJS_FILES[name]:
-                _build.extract_member(tar, f"package/{member}", folder / Path(member).name)
+                extract_member(tar, f"package/{member}", folder / Path(member).name)
     for name in BENCH_PAGE_FILES:
         shutil.copy2(BENCH_SRC / name, folder / name)
     (folder / "data").symlink_to((SITE / "data").resolve(), target_is_directory=True)
@@ -165,7 +153,7 @@ class RecordingServer:
     def __init__(self, directory):
         self.directory = Path(directory)
         self.log = []
-        self.server = _build.make_server(self.directory, 0, quiet=True)
+        self.server = make_server(self.directory, 0, quiet=True)
         log = self.log
 
         class Recording(self.server.RequestHandlerClass):
@@ -225,7 +213,7 @@ def wire_bytes(directory, entries, _gz_cache={}):
 # ---------------------------------------------------------------------------- browser runs
 
 def launch_options():
-    return {"executable_path": _build.CHROMIUM, "headless": True, "args": CHROMIUM_FLAGS}
+    return {"executable_path": ensure_chromium(), "headless": True, "args": CHROMIUM_FLAGS}
 
 
 def wait_ready(page):
@@ -234,7 +222,7 @@ def wait_ready(page):
                            "window.__pynnBenchReadyError !== undefined", timeout=VISIT_TIMEOUT_MS)
     error = page.evaluate("() => window.__pynnBenchReadyError")
     if error:
-        raise _build.BuildError(f"the page did not become Ready: {error}")
+        raise BuildError(f"the page did not become Ready: {error}")
     return page.evaluate("() => window.__pynnBenchReadyAt")
 
 
@@ -326,7 +314,7 @@ def measure_cpython(hidden, batch, epochs, tmp):
     cmd = [sys.executable, "-P", BENCH_SRC / "pynn_cpython.py", "--data", SITE / "data", "--out", out,
            "--runs", json.dumps([{"hidden": hidden, "batchSize": batch}]), "--epochs", str(epochs),
            "--lr", str(LEARNING_RATE)]
-    _build.run(cmd, cwd=tmp, env=_build.clean_env(PYNN_REQUIRE_INSTALLED=1), what="CPython reference")
+    run(cmd, cwd=tmp, env=clean_env(PYNN_REQUIRE_INSTALLED=1), what="CPython reference")
     return json.loads(out.read_text())
 
 
@@ -338,26 +326,26 @@ def run_web_bench(epochs=6, visits=3, predict_calls=200, out_dir=RESULTS):
 
     build_json = SITE / "build.json"
     if not build_json.exists():
-        raise _build.BuildError("site/ is not built: run `python3 build.py` first (or `python3 build.py bench`).")
+        raise BuildError("site/ is not built: run `python3 build.py` first (or `python3 build.py bench`).")
     if epochs < 2:
-        raise _build.BuildError(f"--epochs must be at least 2 (one warm-up epoch, then timed ones); got {epochs}.")
+        raise BuildError(f"--epochs must be at least 2 (one warm-up epoch, then timed ones); got {epochs}.")
     build_info = json.loads(build_json.read_text())
-    _build.install_wheel(SITE / build_info["wheel"])
-    chromium = _build.ensure_chromium()
+    install_wheel(SITE / build_info["wheel"])
+    chromium = ensure_chromium()
     results = {"machine": machine_info(), "git": git_state(), "settings": {
         "epochs": epochs, "timed_epochs": f"2..{epochs} (epoch 1 is the warm-up)", "visits": visits,
         "predict_calls": predict_calls, "learning_rate": LEARNING_RATE, "momentum": MOMENTUM,
         "models": [[784, *h, 10] for h in MODELS], "batches": BATCHES, "chromium_path": chromium,
-        "chromium_flags": CHROMIUM_FLAGS, "tfjs_npm": {k: v[0] for k, v in TFJS_NPM.items()}},
+        "chromium_flags": CHROMIUM_FLAGS, "tfjs_npm": {k: v[0] for k, v in BENCH_NPM_PACKAGES.items()}},
         "site": {k: build_info.get(k) for k in ("version", "pyodide", "build_id", "default_model")}}
     with tempfile.TemporaryDirectory(prefix="pynn-bench-") as tmp:
         bench_dir = make_bench_folder(tmp)
         site, bench = RecordingServer(SITE), RecordingServer(bench_dir)
         try:
             with sync_playwright() as pw:
-                _build.section("Web benchmark: Ready on first and repeat visits")
+                section("Web benchmark: Ready on first and repeat visits")
                 results["visits"] = measure_visits(pw, site, visits)
-                _build.section("Web benchmark: predict latency, then py_nn page vs TF.js wasm vs CPython")
+                section("Web benchmark: predict latency, then py_nn page vs TF.js wasm vs CPython")
                 results["browser"], results["cpython"] = measure_training(pw, site, bench, epochs,
                                                                           predict_calls, tmp)
         finally:
@@ -369,7 +357,7 @@ def run_web_bench(epochs=6, visits=3, predict_calls=200, out_dir=RESULTS):
     (out_dir / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     table = bench_report.markdown(results)
     (out_dir / "latest.md").write_text(table)
-    _build.section("Web benchmark: results")
+    section("Web benchmark: results")
     print(table, flush=True)
     print(f"\n(written to {out_dir / 'latest.json'} and latest.md)", flush=True)
     return results
@@ -382,10 +370,10 @@ def main(argv=None):
     parser.add_argument("--predict", type=int, default=200, help="timed predict calls (200)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (bench-results/)")
     args = parser.parse_args(argv)
-    if not _build.in_venv():
-        python = _build.ensure_venv()
+    if not in_venv():
+        python = ensure_venv()
         os.execve(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]],
-                  _build.clean_env())
+                  clean_env())
     run_web_bench(args.epochs, args.visits, args.predict, args.out)
     return 0
 
@@ -393,6 +381,6 @@ def main(argv=None):
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except _build.BuildError as error:
+    except BuildError as error:
         print(f"\nBENCH FAILED: {error}", file=sys.stderr, flush=True)
         sys.exit(1)
