@@ -101,7 +101,8 @@ def summarize(results):
     for row in rows:
         acc = row["accuracy"]
         targets.append((f"held-out accuracy, page >= TF.js ({row['model']}, batch {row['batch']})",
-                        f"{acc['page']:.4f} vs {acc['tfjs']:.4f}", acc["page"] >= acc["tfjs"]))
+                        f"{acc['page']:.4f} vs {acc['tfjs']:.4f}",
+                        round(acc["page"], 6) >= round(acc["tfjs"], 6)))  # TF.js reports float32
     summary["targets"] = [{"target": t, "measured": m, "met": bool(ok)} for t, m, ok in targets]
     summary["targets_met"] = sum(1 for _, _, ok in targets if ok)
     return summary

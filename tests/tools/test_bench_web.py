@@ -96,3 +96,14 @@ def test_summary_times_epochs_after_the_warm_up_and_judges_each_target():
     table = bench_report.markdown(results)
     assert "| 784-128-10 | 32 | 0.250 s | 1.000 s | 0.100 s | 0.25 | 2.50x |" in table
     assert "| epoch, page / CPython <= 2x (784-128-10, batch 32) | 2.50x | no |" in table
+
+
+def test_equal_accuracy_counts_as_met_although_tfjs_reports_float32():
+    results = _results(page_ms=[1, 1, 1], tfjs_ms=[1, 1, 1], cpython_s=[1, 1, 1],
+                       page_acc=0.9215, tfjs_acc=0.921500027179718)  # float32(0.9215) as TF.js reports it
+    met = [t["met"] for t in bench_report.summarize(results)["targets"] if t["target"].startswith("held-out")]
+    assert met == [True]
+    results = _results(page_ms=[1, 1, 1], tfjs_ms=[1, 1, 1], cpython_s=[1, 1, 1],
+                       page_acc=0.921, tfjs_acc=0.9215)  # one digit fewer right
+    met = [t["met"] for t in bench_report.summarize(results)["targets"] if t["target"].startswith("held-out")]
+    assert met == [False]
