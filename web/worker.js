@@ -318,6 +318,16 @@ function requireIndex(payload, key) {
   return v;
 }
 
+/** Run a bridge call whose ValueError is the caller's mistake (a bad index): a plain message. */
+function checked(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${stripPythonType(errorText(err))}.`, 'invalid-options');
+  }
+}
+
 function wake() {
   if (training && training.wake) training.wake();
 }
@@ -416,9 +426,9 @@ const handlers = {
       proxy.destroy();
     }
   },
-  neuron: (id, payload) => callJson('neuron', requireIndex(payload, 'neuron'), (payload && payload.k) || 9),
-  mistakes: (id, payload) => callJson('mistakes', JSON.stringify(payload || {})),
-  heldOut: (id, payload) => callJson('held_out', requireIndex(payload, 'index')),
+  neuron: (id, payload) => checked(() => callJson('neuron', requireIndex(payload, 'neuron'), (payload && payload.k) || 9)),
+  mistakes: (id, payload) => checked(() => callJson('mistakes', JSON.stringify(payload || {}))),
+  heldOut: (id, payload) => checked(() => callJson('held_out', requireIndex(payload, 'index'))),
   augmentPreview(id, payload) {
     try {
       return callJson('augment_preview', JSON.stringify((payload && payload.augment) || {}), (payload && payload.count) || 8);

@@ -7,14 +7,15 @@ from playwright.sync_api import expect
 
 def open_inside(app):
     app.page.locator("#inside > summary").click()
-    expect(app.page.get_by_test_id("model-summary").locator("tbody tr")).to_have_count(2, timeout=30_000)
+    expect(app.page.get_by_test_id("model-summary").locator("tbody tr").first).to_be_visible(timeout=30_000)
 
 
 def test_summary_live_activations_and_neuron_order(app):
     open_inside(app)
     rows = app.page.get_by_test_id("model-summary").locator("tbody tr")
     expect(rows.nth(0)).to_contain_text("784→128")
-    expect(rows.nth(1)).to_contain_text("softmax")
+    expect(rows).to_have_count(3)  # the default model is 784-128-64-10
+    expect(rows.nth(2)).to_contain_text("softmax")
     app.draw("1")
     live = app.page.get_by_test_id("live-layers")
     expect(live.get_by_test_id("live-layer-1")).to_contain_text("Hidden layer 1: 128 units", timeout=20_000)
@@ -92,10 +93,10 @@ def test_js_api_inside_mistakes_held_out_summary(app):
                 mistakes, summary, bad};
     }""")
     assert out["n"] == 784 and 0 <= out["label"] <= 9
-    assert out["sizes"] == [[128, 128]] and out["logits"] == 10
+    assert out["sizes"] == [[128, 128], [64, 64]] and out["logits"] == 10
     assert max(abs(a - b) for a, b in zip(out["probs"], out["predProbs"])) < 1e-5
     assert len(out["mistakes"]) == 3 and all(m["label"] != m["predicted"] for m in out["mistakes"])
-    assert [r["shape"] for r in out["summary"]] == [[784, 128], [128, 10]]
+    assert [r["shape"] for r in out["summary"]] == [[784, 128], [128, 64], [64, 10]]
     assert "from 0 to 1999" in out["bad"]
 
 
