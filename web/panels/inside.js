@@ -164,7 +164,6 @@ export function mountInside(session) {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'neuron';
-      b.setAttribute('role', 'listitem');
       const act = lastFirst ? ` fires ${fmt(lastFirst[j], 2)} on your drawing` : '';
       b.setAttribute('aria-label', `Neuron ${j}${act}`);
       const c = document.createElement('canvas');
