@@ -25,6 +25,7 @@ export function mountInside(session) {
   let liveAgain = false;
   let lastLive = 0;
   let filter = { true: null, predicted: null };
+  let mistakesGen = 0;
 
   const open = () => root.open && session.state === 'ready';
 
@@ -113,11 +114,13 @@ export function mountInside(session) {
     if (filter.true != null) opts.true = filter.true;
     if (filter.predicted != null) opts.predicted = filter.predicted;
     const diag = filter.true != null && filter.true === filter.predicted;
+    const gen = ++mistakesGen; // a newer filter wins: an older answer is dropped
     const items = diag ? [] : await session.mistakes(opts);
+    const digits = await Promise.all(items.map((m) => session.heldOut(m.index)));
+    if (gen !== mistakesGen) return;
     list.textContent = '';
     $('#m-count').textContent = diag ? 'These are the digits it gets right: pick an off-diagonal cell.'
       : `${items.length}${items.length === MISTAKES_SHOWN ? '+' : ''} mistake${items.length === 1 ? '' : 's'} shown, most confident first`;
-    const digits = await Promise.all(items.map((m) => session.heldOut(m.index)));
     items.forEach((m, k) => {
       const li = document.createElement('li');
       li.className = 'mistake';
