@@ -22,6 +22,7 @@ import traceback
 import numpy as np
 
 import py_nn
+from py_nn import augment, insight
 
 __all__ = ["Session", "CodeRun", "run_code", "error_at"]
 
@@ -45,6 +46,9 @@ class _Fit:
         self.steps = steps
         self.batches = 0
         self.last_batch = None
+        self.mine = None  # the person's samples (x (n, inputs) float32, y (n,)) or None
+        self.before = None  # accuracies of the model that was active when the run started
+        self.oversample = 0
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
 
     def close(self):
@@ -81,6 +85,7 @@ class Session:
         self.x_train = self.y_train = self.x_test = self.y_test = None
         self.net = None
         self.fit = None
+        self._start = None  # (network, its weights when its training run started)
 
     # ------------------------------------------------------------------ data
     def load_data(self, images, labels):
@@ -181,29 +186,76 @@ class Session:
         return json.dumps(self._evaluate(self.net))
 
     # ---------------------------------------------------------------- training
-    def fit_start(self, config_json):
-        """Build a new network and its step generator; the active model is untouched until
+    def fit_start(self, config_json, images=None, labels=None):
+        """Build the network to train and its step generator; the active model is untouched until
         ``fit_finish``. Numbers are checked by py_nn (before any step runs); an unfinished
         earlier run is dropped.
 
         ``config_json``: ``{"hidden": [int], "optimizer": str, "learningRate": float,
-        "batchSize": int, "epochs": int, "samples": int, "seed"?: int}``.
-        Returns JSON ``{"layers": [int]}``.
+        "batchSize": int, "epochs": int, "samples": int, "seed"?: int, "continueTraining"?: bool,
+        "data"?: "mnist" | "mine" | "both", "augment"?: {"shift", "rotation", "scale",
+        "thickness"}}``. With ``continueTraining`` a copy of the active model trains (``hidden``
+        is ignored). ``images`` (uint8 buffer, n * inputs) and ``labels`` (uint8, n): the
+        person's samples, mixed in by ``data`` (py_nn.augment.teaching_set) and measured before
+        and after. Returns JSON ``{"layers": [int], "samples": int, "oversample": int}``.
         """
         self.fit_abort()  # the worker starts one run at a time; never leave a generator open
         cfg = json.loads(config_json)
-        layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
+        seed = int(cfg.get("seed", 0))
         optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
-        net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
-                                  output_activation="softmax", loss="categorical_crossentropy",
-                                  optimizer=optimizer, dtype="float32",
-                                  seed=int(cfg.get("seed", 0)))
-        n = int(cfg["samples"])
-        steps = net.fit_steps(self.x_train[:n], self.y_train[:n], batch_size=int(cfg["batchSize"]),
-                              epochs=int(cfg["epochs"]), categorical=True,
-                              validation_data=(self.x_test, self.y_test), shuffle=True)
+        if cfg.get("continueTraining"):
+            net = py_nn.NeuralNetwork.from_json(self.net.to_json())  # a copy: the active one stays
+            net.optimizer, net.rng = optimizer, np.random.default_rng(seed)
+        else:
+            layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
+            net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
+                                      output_activation="softmax",
+                                      loss="categorical_crossentropy", optimizer=optimizer,
+                                      dtype="float32", seed=seed)
+        x, y, mine, oversample = self._training_data(cfg, images, labels,
+                                                     np.random.default_rng(seed))
+        steps = net.fit_steps(x, y, batch_size=int(cfg["batchSize"]), epochs=int(cfg["epochs"]),
+                              categorical=True, validation_data=(self.x_test, self.y_test),
+                              shuffle=True)
         self.fit = _Fit(net, steps)
-        return json.dumps({"layers": layers})
+        self.fit.mine, self.fit.oversample = mine, oversample
+        self.fit.before = self._accuracies(self.net, mine) if self.net is not None else None
+        self._start = (net, [np.array(w) for w in net.weights])
+        return json.dumps({"layers": [int(v) for v in net.layers], "samples": int(len(x)),
+                           "oversample": int(oversample)})
+
+    def _training_data(self, cfg, images, labels, rng):
+        """(x, y, the person's samples or None, oversampling) for a run's ``cfg``."""
+        n = int(cfg["samples"])
+        x, y = self.x_train[:n], self.y_train[:n]
+        settings = {k: v for k, v in (cfg.get("augment") or {}).items() if v}
+        if settings:
+            x = augment.augment(x, rng, **settings)
+        mine = None
+        if labels is not None:
+            ym = np.frombuffer(_bytes(labels), dtype=np.uint8).astype(np.int64)
+            xm = np.frombuffer(_bytes(images), dtype=np.uint8)
+            if xm.size != ym.size * self.inputs:
+                raise ValueError(f"your samples are inconsistent: {xm.size} pixel bytes for "
+                                 f"{ym.size} labels (expected {self.inputs} per label)")
+            if ym.size:
+                mine = (xm.reshape(-1, self.inputs).astype(np.float32) / np.float32(255), ym)
+        data = cfg.get("data", "mnist")
+        if data == "mnist":
+            return x, y, mine, 0
+        xm, ym = mine if mine is not None else (x[:0], y[:0])
+        x, y, k = augment.teaching_set(x, y, xm, ym, data, rng, augmentation=settings or None)
+        return x, y, mine, k
+
+    @staticmethod
+    def _accuracy(net, x, y):
+        return float(np.mean(net.predict(x).argmax(axis=1) == y))
+
+    def _accuracies(self, net, mine):
+        """``{"heldOut", "mine" (None without samples), "mineCount"}`` of ``net``."""
+        return {"heldOut": self._accuracy(net, self.x_test, self.y_test),
+                "mine": self._accuracy(net, *mine) if mine is not None else None,
+                "mineCount": int(len(mine[1])) if mine is not None else 0}
 
     def fit_slice(self, budget_ms):
         """Run batches for about ``budget_ms`` milliseconds (at least one step).
@@ -249,6 +301,9 @@ class Session:
             fit.net.metadata = metadata
             self.net = fit.net
             result.update(committed=True, evaluation=evaluation, info=self._info(fit.net))
+            after = self._accuracies(fit.net, fit.mine) if fit.mine is not None else {
+                "heldOut": evaluation["accuracy"], "mine": None, "mineCount": 0}
+            result.update(before=fit.before, after=after, oversample=fit.oversample)
         return json.dumps(result)
 
     def fit_abort(self):
@@ -256,6 +311,73 @@ class Session:
         fit, self.fit = self.fit, None
         if fit is not None:
             fit.close()
+
+
+    # ------------------------------------------------------------- looking inside (Inside panel)
+    def inside(self, pixels):
+        """Every layer's output for one drawing (float32 buffer of ``inputs`` values, 0..1).
+
+        Returns JSON ``{"layers": [{"size", "activations": [float]}] (hidden layers),
+        "logits": [float] * classes, "probabilities": [float] * classes}``.
+        """
+        x = np.frombuffer(_bytes(pixels), dtype=np.float32).reshape(1, -1)
+        out = insight.layer_outputs(self.net, x)
+        return json.dumps({
+            "layers": [{"size": int(a.shape[1]), "activations": a[0].tolist()}
+                       for a in out["layers"]],
+            "logits": out["logits"][0].tolist(), "probabilities": out["probabilities"][0].tolist()})
+
+    def overview(self):
+        """JSON ``{"summary": rows (insight.summary on the held-out digits), "evaluation"
+        (as evaluate), "perClass": insight.per_class_accuracy rows, "histograms":
+        insight.compare_histograms rows (start of the run that made this model, and now)}``."""
+        ev = self._evaluate(self.net)
+        pred = self.net.predict(self.x_test).argmax(axis=1)
+        start = self._start[1] if self._start and self._start[0] is self.net else None
+        return json.dumps({
+            "summary": insight.summary(self.net, self.x_test), "evaluation": ev,
+            "perClass": insight.per_class_accuracy(self.y_test, pred, self.classes),
+            "histograms": insight.compare_histograms(start, self.net.weights)})
+
+    def first_layer(self):
+        """The first layer's weights per neuron as float32 bytes, shape (layers[1], inputs)."""
+        return np.ascontiguousarray(insight.first_layer_weights(self.net), dtype=np.float32).tobytes()
+
+    def _digit(self, i):
+        return {"index": int(i), "label": int(self.y_test[i]),
+                "pixels": np.rint(self.x_test[i] * 255).astype(np.uint8).tolist()}
+
+    def neuron(self, index, k=9):
+        """The held-out digits first-layer neuron ``index`` responds to most: JSON
+        ``{"neuron", "digits": [{"index", "label", "pixels": [0..255] * inputs, "input"}]}``."""
+        top = insight.top_inputs(self.net, int(index), self.x_test, k=int(k))
+        w, b = self.net.weights[0][:, int(index)], self.net.biases[0][0, int(index)]
+        return json.dumps({"neuron": int(index), "digits": [
+            {**self._digit(i), "input": float(self.x_test[i] @ w + b)} for i in top]})
+
+    def mistakes(self, options_json="{}"):
+        """Held-out digits the model gets wrong (insight.mistakes), options ``{"limit", "true",
+        "predicted"}``; JSON list of ``{"index", "label", "predicted", "probabilities"}``."""
+        opt = json.loads(options_json or "{}")
+        return json.dumps(insight.mistakes(self.net, self.x_test, self.y_test,
+                                           limit=opt.get("limit"), true=opt.get("true"),
+                                           predicted=opt.get("predicted")))
+
+    def held_out(self, index):
+        """JSON ``{"index", "label", "pixels": [0..255] * inputs}`` of held-out digit ``index``."""
+        n = len(self.y_test)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+            raise ValueError(f"index must be a whole number from 0 to {n - 1} (there are {n} "
+                             f"held-out digits); got {index!r}")
+        return json.dumps(self._digit(index))
+
+    def augment_preview(self, settings_json, count=8, seed=0):
+        """A few training digits before and after augmentation with ``settings_json`` (augment's
+        keywords): JSON ``{"originals": [[0..255]], "augmented": [[0..255]]}``."""
+        x = self.x_train[:int(count)]
+        out = augment.augment(x, np.random.default_rng(int(seed)), **json.loads(settings_json))
+        byte = lambda a: np.rint(a * 255).astype(np.uint8).tolist()  # noqa: E731
+        return json.dumps({"originals": byte(x), "augmented": byte(out)})
 
 
 # ------------------------------------------------------------------ user code

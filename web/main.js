@@ -6,6 +6,8 @@ import { mountStatus } from './panels/status.js';
 import { mountDraw } from './panels/draw.js';
 import { mountTrain } from './panels/train.js';
 import { mountModels } from './panels/models.js';
+import { mountTeach } from './panels/teach.js';
+import { mountInside } from './panels/inside.js';
 import { saveFile } from './ui.js';
 
 const session = getSession();
@@ -13,6 +15,8 @@ mountStatus(session);
 mountDraw(session);
 mountTrain(session);
 mountModels(session, { download: saveFile });
+mountTeach(session);
+mountInside(session);
 
 // another tab saved or deleted a model: show the same list here
 window.addEventListener('storage', (e) => session.externalChange(e.key));

@@ -10,6 +10,10 @@
 //   pynn.exportModel()                  -> File (and downloads it); importModel(File|Blob|string)
 //   pynn.activeModel()                  -> {name, kind, layers, accuracy, params}
 //   pynn.events                         EventTarget: "status", "active", "models", "notice", "training"
+//   pynn.pause() / resume() / oneMoreEpoch()   pause a run; resume; +1 epoch (see README)
+//   pynn.inside(pixels)                 -> {layers: [{size, activations}], logits, probabilities}
+//   pynn.summary() / mistakes({limit, true, predicted}) / heldOut(index) / neuron(i)
+//   pynn.addExample(pixels, label) / examples() / removeExample(id) / exportExamples() / importExamples(file)
 // Nothing starts on import: the worker is created by the first call (or by reading pynn.ready).
 // README.md documents every call.
 
@@ -18,8 +22,13 @@ import { createModelStore } from './storage.js';
 import { loadFacts } from './facts.js';
 import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from './fit-options.js';
 import { saveFile } from './ui.js';
+import { createExampleStore, idbBackend, pack, toFloats } from './examples.js';
 
 let session = null;
+let exampleStore = null;
+const TEACH_KEYS = ['continueTraining', 'data', 'augment'];
+export const DATA_CHOICES = ['both', 'mnist', 'mine'];
+export const AUGMENT_LIMITS = Object.freeze({ shift: [0, 14, 'pixels'], rotation: [0, 180, 'degrees'], scale: [0, 0.9, 'a fraction'], thickness: [0, 1, 'a fraction'] });
 
 /** The page's one session (created on first use; the Worker only on its first request). */
 export function getSession() {
@@ -31,6 +40,45 @@ export function getSession() {
     });
   }
   return session;
+}
+
+/** The person's samples (IndexedDB), one store per page; needs build.json's shape. */
+export function getExamples() {
+  if (!exampleStore) {
+    const shape = shapeOrThrow('examples');
+    exampleStore = createExampleStore(idbBackend(typeof indexedDB === 'undefined' ? null : indexedDB), shape);
+  }
+  return exampleStore;
+}
+
+/** {teach: {continueTraining, data, augment}, errors} from fit options (the rest go to validateFitConfig). */
+export function validateTeachOptions(input) {
+  const errors = {};
+  const teach = { continueTraining: false, data: 'mnist', augment: null };
+  if (input.continueTraining !== undefined) {
+    if (typeof input.continueTraining !== 'boolean') errors.continueTraining = `continueTraining: expected true or false; got ${JSON.stringify(input.continueTraining)}.`;
+    else teach.continueTraining = input.continueTraining;
+  }
+  if (input.data !== undefined) {
+    if (!DATA_CHOICES.includes(input.data)) errors.data = `data: expected one of "mnist", "mine", "both"; got ${JSON.stringify(input.data)}.`;
+    else teach.data = input.data;
+  } else if (teach.continueTraining) teach.data = 'both';
+  if (input.augment !== undefined && input.augment !== null) {
+    const a = input.augment;
+    if (typeof a !== 'object' || Array.isArray(a)) errors.augment = `augment: expected an object like {shift: 2, rotation: 10}; got ${JSON.stringify(a)}.`;
+    else {
+      teach.augment = {};
+      for (const [key, value] of Object.entries(a)) {
+        const lim = AUGMENT_LIMITS[key];
+        const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+        if (!lim) errors.augment = `augment: unknown setting "${key}"; valid ones are ${Object.keys(AUGMENT_LIMITS).join(', ')}.`;
+        else if (typeof n !== 'number' || !Number.isFinite(n) || n < lim[0] || n > lim[1] || (key === 'shift' && !Number.isInteger(n))) {
+          errors[`augment.${key}`] = `augment.${key}: expected ${key === 'shift' ? 'a whole number of' : ''} ${lim[2]} from ${lim[0]} to ${lim[1]}; got ${JSON.stringify(value)}.`.replace('  ', ' ');
+        } else teach.augment[key] = n;
+      }
+    }
+  }
+  return { teach, errors };
 }
 
 function shapeOrThrow(what) {
@@ -75,13 +123,45 @@ export async function fit(options = {}, onProgress) {
     throw new Error(`fit() expected onProgress to be a function (or left out); got ${typeof onProgress}.`);
   }
   await getSession().start();
-  const { config, errors } = validateFitConfig(options);
-  if (!config) {
+  if (options === null || typeof options !== 'object') options = { options };
+  const base = Object.fromEntries(Object.entries(options).filter(([k]) => !TEACH_KEYS.includes(k)));
+  const { config, errors } = validateFitConfig(base);
+  const { teach, errors: teachErrors } = validateTeachOptions(options);
+  Object.assign(errors, teachErrors);
+  if (!config || Object.keys(teachErrors).length) {
     const err = new Error(Object.values(errors).join(' '));
     err.fields = errors;
     throw err;
   }
-  return getSession().fit(config, onProgress);
+  const all = await getExamples().list();
+  if (teach.data !== 'mnist' && all.length === 0) {
+    throw new Error(`fit(): data "${teach.data}" needs your own samples and there are none yet: add some with addExample() (or the Teach panel), or use data "mnist".`);
+  }
+  const mine = all.length ? pack(all, getSession().shape) : null;
+  return getSession().fit({ ...config, ...teach }, onProgress, { mine });
+}
+
+/**
+ * +1 epoch: while a run is paused, train until one more epoch ends and pause again; with no run,
+ * continue training the active model for one epoch with the last run's settings (or the defaults).
+ */
+export async function oneMoreEpoch(onProgress) {
+  const s = getSession();
+  if (s.training) return s.step();
+  const last = s.lastFit || {};
+  const keep = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'samples', 'seed', 'data', 'augment'];
+  const options = Object.fromEntries(keep.filter((k) => last[k] !== undefined && last[k] !== null).map((k) => [k, last[k]]));
+  return fit({ ...options, epochs: 1, continueTraining: true, data: last.data || 'mnist' }, onProgress);
+}
+
+async function addExample(pixels, label) {
+  await getSession().start();
+  return describeExample(await getExamples().add(pixels, label));
+}
+
+function describeExample(res) {
+  const { example, ...rest } = res;
+  return { id: example.id, label: example.label, createdAt: example.createdAt, stored: example.stored, ...rest };
 }
 
 export async function exportModel({ download = true } = {}) {
@@ -105,6 +185,44 @@ export const pynn = {
   exportModel,
   importModel: (file) => getSession().importModel(file),
   activeModel: () => (getSession().active ? { ...getSession().active } : null),
+  pause: () => getSession().pause(),
+  resume: () => getSession().resume(),
+  oneMoreEpoch,
+  inside: async (pixels) => {
+    await getSession().start();
+    return getSession().inside(toPixels(pixels, getSession().shape.inputs));
+  },
+  summary: async () => (await getSession().overview()).summary,
+  overview: () => getSession().overview(),
+  mistakes: ({ limit, true: t, predicted } = {}) => getSession().mistakes({ limit, true: t, predicted }),
+  heldOut: async (index) => {
+    const d = await getSession().heldOut(index);
+    return Object.assign(toFloats(Uint8Array.from(d.pixels)), { label: d.label, index: d.index });
+  },
+  neuron: (index, k) => getSession().neuron(index, k),
+  firstLayer: () => getSession().firstLayer(),
+  augmentPreview: (augment, count) => getSession().augmentPreview(augment, count),
+  addExample,
+  examples: async () => {
+    await getSession().start();
+    return (await getExamples().list()).map((e) => ({ id: e.id, label: e.label, createdAt: e.createdAt, stored: e.stored, pixels: toFloats(e.pixels) }));
+  },
+  removeExample: async (id) => {
+    await getSession().start();
+    const { removed } = await getExamples().remove(id);
+    return { removed: !!removed };
+  },
+  exportExamples: async ({ download = true } = {}) => {
+    await getSession().start();
+    const file = new File([await getExamples().exportText()], 'my-digits.json', { type: 'application/json' });
+    if (download && typeof document !== 'undefined') saveFile(file);
+    return file;
+  },
+  importExamples: async (file) => {
+    await getSession().start();
+    const text = typeof file === 'string' ? file : await file.text();
+    return getExamples().importText(text);
+  },
   buildInfo: () => getSession().facts,
   isFitting: () => getSession().training,
   validateFitConfig,

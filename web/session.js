@@ -7,7 +7,7 @@
 //   status    {state: "loading" | "ready" | "error", stage?, text, file?}   (error: Retry is possible)
 //   active    the active model {name, kind: "default" | "saved" | "unsaved", layers, params, accuracy}
 //   models    {} the saved models changed (here or in another tab)
-//   training  {running}
+//   training  {running, paused?}
 //   notice    {text, kind} something the person must know that no call returned (a model that
 //             could not be restored, a model replaced from another tab, a stray worker error)
 
@@ -37,6 +37,8 @@ export class Session extends EventTarget {
     this.state = 'idle';
     this.active = null;
     this.training = false; // the page's one flag for "a fit is running"
+    this.paused = false; // the running fit is paused (Pause, or +1 epoch reached its epoch)
+    this.lastFit = null; // the last fit's config (for +1 epoch after a run)
     this.broken = new Map(); // saved models that from_json rejected during this visit: name -> reason
     this.activeText = null; // the stored text of the active saved model (to notice another tab replacing it)
     this.startup = null;
@@ -186,12 +188,24 @@ export class Session extends EventTarget {
   }
 
   /** Train with a config from fit-options.validateFitConfig; the result as documented for pynn.fit. */
-  async fit(config, onProgress) {
+  async fit(config, onProgress, { mine = null } = {}) {
     await this.start();
     if (this.training) throw new Error('A training run is already in progress: wait for it to finish or call stop() first.');
     this.#setTraining(true);
+    this.lastFit = { ...config };
+    const events = progressEvents(config, onProgress);
+    const watch = (p) => {
+      if (typeof p.paused === 'boolean') this.#setPaused(p.paused);
+      if (events) events(p);
+    };
     try {
-      const res = await this.rpc.call('fit', { config, name: 'Trained model' }, { onProgress: progressEvents(config, onProgress) });
+      const payload = { config, name: config.continueTraining ? 'Continued model' : 'Trained model' };
+      const transfer = [];
+      if (mine && mine.labels.length) {
+        payload.mine = mine;
+        transfer.push(mine.images.buffer, mine.labels.buffer);
+      }
+      const res = await this.rpc.call('fit', payload, { onProgress: watch, transfer });
       const out = {
         history: res.history,
         stopped: res.stopped,
@@ -199,16 +213,21 @@ export class Session extends EventTarget {
         batches: res.batches,
         elapsedMs: res.elapsedMs,
         evaluation: res.evaluation || null,
+        before: res.before || null,
+        after: res.after || null,
+        oversample: res.oversample || 0,
         persisted: false,
       };
       if (res.committed) {
-        const label = res.stopped ? 'Trained model (stopped, unsaved)' : 'Trained model (unsaved)';
+        const what = config.continueTraining ? 'Continued model' : 'Trained model';
+        const label = res.stopped ? `${what} (stopped, unsaved)` : `${what} (unsaved)`;
         this.#setActive({ ...this.#describe(res.info, label, 'unsaved'), accuracy: res.evaluation.accuracy });
         const { json } = await this.rpc.call('toJson', { metadata: { name: label } });
         Object.assign(out, this.#keepUnsaved(json, label));
       }
       return out;
     } finally {
+      this.paused = false;
       this.#setTraining(false);
     }
   }
@@ -216,6 +235,75 @@ export class Session extends EventTarget {
   async stop() {
     if (!this.training) return { stopping: false };
     return this.rpc.call('stop', {});
+  }
+
+  #setPaused(paused) {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    this.#emit('training', { running: this.training, paused });
+  }
+
+  /** Pause the running fit between slices: {paused} (false when nothing runs). */
+  async pause() {
+    if (!this.training) return { paused: false };
+    const res = await this.rpc.call('pause', {});
+    if (res.paused) this.#setPaused(true);
+    return res;
+  }
+
+  async resume() {
+    if (!this.training) return { paused: false };
+    const res = await this.rpc.call('resume', {});
+    this.#setPaused(false);
+    return res;
+  }
+
+  /** Paused run: train until one more epoch ends, then pause again: {stepping, untilEpoch}. */
+  async step() {
+    if (!this.training) return { stepping: false };
+    const res = await this.rpc.call('step', {});
+    this.#setPaused(false);
+    return res;
+  }
+
+  // --- looking inside (the Inside panel) ---------------------------------------------------------
+
+  /** pixels: Float32Array(shape.inputs), transferred. -> {layers: [{size, activations}], logits, probabilities} */
+  async inside(pixels) {
+    await this.start();
+    return this.rpc.call('inside', { pixels }, { transfer: [pixels.buffer] });
+  }
+
+  /** {summary, evaluation, perClass, histograms} of the active model (see bridge.Session.overview). */
+  async overview() {
+    await this.start();
+    return this.rpc.call('overview', {});
+  }
+
+  /** {weights: Float32Array(layers[1] * inputs) (row j = neuron j's weights), inputs}. */
+  async firstLayer() {
+    await this.start();
+    return this.rpc.call('firstLayer', {});
+  }
+
+  async neuron(neuron, k = 9) {
+    await this.start();
+    return this.rpc.call('neuron', { neuron, k });
+  }
+
+  async mistakes(options = {}) {
+    await this.start();
+    return this.rpc.call('mistakes', options);
+  }
+
+  async heldOut(index) {
+    await this.start();
+    return this.rpc.call('heldOut', { index });
+  }
+
+  async augmentPreview(augment, count = 8) {
+    await this.start();
+    return this.rpc.call('augmentPreview', { augment, count });
   }
 
   // --- keeping models ------------------------------------------------------------------------------

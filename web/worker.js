@@ -2,7 +2,9 @@
 // all the Python (data, active model, running fit) is in bridge.py, imported as a real module.
 //
 // Protocol (main thread <-> worker), every message is {id, type, payload}:
-//   request types: init, predict, evaluate, fit, stop, toJson, loadJson, info
+//   request types: init, predict, evaluate, fit, stop, toJson, loadJson, info,
+//                  pause, resume, step (one more epoch, then pause), inside, overview, firstLayer,
+//                  neuron, mistakes, heldOut, augmentPreview
 //   replies:       {id, type: "progress", payload}   (init stages, training progress)
 //                  {id, type: "result", payload}
 //                  {id, type: "error", error: {message, kind, file?}}
@@ -310,19 +312,53 @@ function requirePixels(payload) {
   return px;
 }
 
+function requireIndex(payload, key) {
+  const v = payload && payload[key];
+  if (!Number.isInteger(v) || v < 0) throw new UserError(`${key} must be a whole number >= 0; got ${JSON.stringify(v)}.`);
+  return v;
+}
+
+/** Run a bridge call whose ValueError is the caller's mistake (a bad index): a plain message. */
+function checked(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${stripPythonType(errorText(err))}.`, 'invalid-options');
+  }
+}
+
+function wake() {
+  if (training && training.wake) training.wake();
+}
+
 async function fit(id, payload) {
   if (training) {
     throw new UserError('A training run is already in progress: wait for it to finish or press Stop first.', 'busy');
   }
   const cfg = payload.config;
-  training = { stopRequested: false };
+  training = { stopRequested: false, paused: false, wake: null, pauseAtEpoch: null, epochsDone: 0 };
   const t0 = performance.now();
   let lastSent = 0;
   let done = false;
   try {
-    call('fit_start', JSON.stringify(cfg));
+    const mine = payload.mine && payload.mine.labels instanceof Uint8Array ? payload.mine : null;
+    const started = callJson('fit_start', JSON.stringify(cfg), mine ? mine.images : null, mine ? mine.labels : null);
+    progress(id, { started, batch: null, epochs: [], elapsedMs: 0 });
     while (!done && !training.stopRequested) {
+      if (training.paused) {
+        progress(id, { paused: true, batch: null, epochs: [], elapsedMs: Math.round(performance.now() - t0) });
+        await new Promise((resolve) => (training.wake = resolve));
+        training.wake = null;
+        if (!training.paused) progress(id, { paused: false, batch: null, epochs: [], elapsedMs: Math.round(performance.now() - t0) });
+        continue;
+      }
       const slice = callJson('fit_slice', SLICE_MS);
+      training.epochsDone += slice.epochs.length;
+      if (training.pauseAtEpoch !== null && training.epochsDone >= training.pauseAtEpoch) {
+        training.pauseAtEpoch = null;
+        training.paused = true;
+      }
       const now = performance.now();
       done = slice.done;
       if (slice.epochs.length || done || now - lastSent >= PROGRESS_EVERY_MS) {
@@ -357,7 +393,48 @@ const handlers = {
   async stop() {
     if (!training) return { stopping: false };
     training.stopRequested = true;
+    wake();
     return { stopping: true };
+  },
+  pause() {
+    if (!training) return { paused: false };
+    training.paused = true;
+    return { paused: true, epochsDone: training.epochsDone };
+  },
+  resume() {
+    if (!training) return { paused: false };
+    training.paused = false;
+    training.pauseAtEpoch = null;
+    wake();
+    return { paused: false };
+  },
+  step() {
+    if (!training) return { stepping: false };
+    training.pauseAtEpoch = training.epochsDone + 1;
+    training.paused = false;
+    wake();
+    return { stepping: true, untilEpoch: training.pauseAtEpoch };
+  },
+  inside: (id, payload) => callJson('inside', requirePixels(payload)),
+  overview: () => callJson('overview'),
+  firstLayer() {
+    const proxy = call('first_layer');
+    try {
+      const bytes = proxy.toJs(); // a fresh Uint8Array copy of the float32 bytes
+      return { weights: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), inputs: build.shape.inputs };
+    } finally {
+      proxy.destroy();
+    }
+  },
+  neuron: (id, payload) => checked(() => callJson('neuron', requireIndex(payload, 'neuron'), (payload && payload.k) || 9)),
+  mistakes: (id, payload) => checked(() => callJson('mistakes', JSON.stringify(payload || {}))),
+  heldOut: (id, payload) => checked(() => callJson('held_out', requireIndex(payload, 'index'))),
+  augmentPreview(id, payload) {
+    try {
+      return callJson('augment_preview', JSON.stringify((payload && payload.augment) || {}), (payload && payload.count) || 8);
+    } catch (err) {
+      throw new UserError(stripPythonType(errorText(err)), 'invalid-options');
+    }
   },
   toJson: (id, payload) => ({ json: call('to_json', JSON.stringify((payload && payload.metadata) || {})) }),
   loadJson(id, payload) {

@@ -4,6 +4,8 @@
 import { validateFitConfig, fitDefaults, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES } from '../fit-options.js';
 import { createTrainingChart } from '../plot.js';
 import * as ui from '../ui.js';
+import pynn from '../pynn.js';
+import { mountRunControls, readAugment } from './run-controls.js';
 
 const { $ } = ui;
 const FIELD_IDS = {
@@ -23,6 +25,8 @@ export function mountTrain(session) {
   const form = $('#train-form');
   const chart = createTrainingChart($('#chart'), $('.chart-fallback'));
   let lrEdited = false;
+  let lastBatches = null;
+  const controls = mountRunControls(session, { chart, onProgress: (p) => onProgress(p), readAugment: () => readAugment() });
 
   function showLrNote() {
     const opt = $('#f-optimizer').value;
@@ -55,6 +59,7 @@ export function mountTrain(session) {
     $('#train').disabled = session.state !== 'ready' || running;
     $('#train').setAttribute('aria-busy', running ? 'true' : 'false');
     $('#stop').disabled = !running;
+    controls.update();
   }
 
   for (const name of OPTIMIZERS) $('#f-optimizer').append(new Option(name, name));
@@ -75,14 +80,15 @@ export function mountTrain(session) {
 
   function onProgress(p) {
     if (p.type === 'batch') {
-      chart.addBatch(p.epoch - 1 + p.batch / p.batches, p.loss, p.accuracy);
+      chart.addBatch(p.epoch - 1 + p.batch / p.batches, p.loss, p.accuracy, (p.epoch - 1) * p.batches + p.batch, p.batches);
+      lastBatches = p.batches;
       ui.setProgress(p.progress);
       ui.setTrainStatus(
         `Epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${fmt(p.loss)}` +
           (p.accuracy != null ? ` · accuracy ${ui.pct(p.accuracy)}` : '')
       );
     } else {
-      chart.addEpoch(p.epoch, p.valLoss, p.valAccuracy);
+      chart.addEpoch(p.epoch, p.valLoss, p.valAccuracy, p.epoch * (lastBatches || 1));
       ui.setProgress(p.progress);
     }
   }
@@ -136,7 +142,8 @@ export function mountTrain(session) {
     ui.showMessage(`Training a ${layers} network. You can keep drawing: the current model answers until training ends.`, 'info');
     const started = performance.now();
     try {
-      const res = await session.fit(config, onProgress);
+      const augment = readAugment();
+      const res = augment ? await pynn.fit({ ...config, augment }, onProgress) : await session.fit(config, onProgress);
       showResult(res, ((performance.now() - started) / 1000).toFixed(1));
     } catch (err) {
       ui.setTrainStatus('Training did not run.');
