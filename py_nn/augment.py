@@ -171,3 +171,53 @@ def mix(x_a, y_a, x_b, y_b, oversample, rng, augmentation=None):
     y = np.concatenate([y_a, extra_y.astype(y_a.dtype)])
     order = rng.permutation(len(x))
     return x[order], y[order]
+
+
+#: What :func:`teaching_set` mixes in by default: small shifts and rotations, as people's
+#: strokes vary from one drawing to the next.
+TEACH_AUGMENTATION = {"shift": 2, "rotation": 12, "scale": 0.1, "thickness": 0.3}
+DATA_CHOICES = ("mnist", "mine", "both")
+
+
+def teaching_set(x_mnist, y_mnist, x_mine, y_mine, data, rng, augmentation=None,
+                 oversample=None, share=0.1):
+    """The training set for "continue training" on ``data`` = "mnist", "mine" or "both".
+
+    "mnist": the MNIST digits only. "mine": the person's samples only, repeated ``oversample``
+    times (augmented). "both" (what the page uses by default): the MNIST digits with the
+    person's samples mixed in by :func:`mix`, oversampled so that they make up about ``share``
+    of the set: enough to learn the new style, not so much that the network forgets MNIST.
+
+    Parameters
+    ----------
+    x_mnist : ndarray of shape (n_a, 784); y_mnist : ndarray of shape (n_a,)
+    x_mine : ndarray of shape (n_b, 784); y_mine : ndarray of shape (n_b,)
+    data : "mnist", "mine" or "both"
+    rng : numpy.random.Generator
+    augmentation : dict of :func:`augment` keywords, optional (default TEACH_AUGMENTATION)
+    oversample : int, optional; default ``round(share * n_a / n_b)`` clipped to 1 .. 50 for
+        "both", 10 for "mine"
+    share : float, the person's share of the mix for the default ``oversample``
+
+    Returns
+    -------
+    (x, y, oversample) : the set, shuffled, and the oversampling used (0 for "mnist").
+    """
+    if data not in DATA_CHOICES:
+        raise ValueError(f"data must be one of {', '.join(DATA_CHOICES)}; got {data!r}.")
+    n_b = len(y_mine) if y_mine is not None else 0
+    if data != "mnist" and n_b == 0:
+        raise ValueError(f'data={data!r} needs your own samples, and there are none yet: add '
+                         f'some in "Teach", or train on "mnist".')
+    augmentation = TEACH_AUGMENTATION if augmentation is None else augmentation
+    if data == "mnist":
+        order = rng.permutation(len(x_mnist))
+        return np.asarray(x_mnist)[order], np.asarray(y_mnist)[order], 0
+    if oversample is None:
+        oversample = 10 if data == "mine" else int(np.clip(round(share * len(x_mnist) / n_b), 1, 50))
+    if data == "mine":
+        x, y = mix(np.asarray(x_mnist)[:0], np.asarray(y_mnist)[:0], x_mine, y_mine,
+                   oversample, rng, augmentation)
+        return x, y, oversample
+    x, y = mix(x_mnist, y_mnist, x_mine, y_mine, oversample, rng, augmentation)
+    return x, y, oversample

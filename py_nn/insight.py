@@ -219,3 +219,34 @@ def weight_histogram(net, bins=30, edges=None):
         out.append({"layer": i + 1, "edges": [float(e) for e in used],
                     "counts": [int(c) for c in counts]})
     return out
+
+
+def compare_histograms(start, now, bins=30):
+    """Histograms of two sets of weights (e.g. at the start of training and now) on shared bins.
+
+    Parameters
+    ----------
+    start : list of ndarray, or None; now : list of ndarray (one weight matrix per layer)
+    bins : int, bins per layer spanning both sets' min to max
+
+    Returns
+    -------
+    list of dict
+        ``{"layer": i, "edges": [bins + 1], "now": [bins ints], "start": [bins ints] or None}``.
+    """
+    if start is not None and len(start) != len(now):
+        raise ValueError(f"start has {len(start)} layers of weights but now has {len(now)}.")
+    out = []
+    for i, w in enumerate(now):
+        lo, hi = float(np.min(w)), float(np.max(w))
+        if start is not None:
+            lo, hi = min(lo, float(np.min(start[i]))), max(hi, float(np.max(start[i])))
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, int(bins) + 1)
+        row = {"layer": i + 1, "edges": [float(e) for e in edges],
+               "now": [int(c) for c in np.histogram(w, bins=edges)[0]], "start": None}
+        if start is not None:
+            row["start"] = [int(c) for c in np.histogram(start[i], bins=edges)[0]]
+        out.append(row)
+    return out

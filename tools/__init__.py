@@ -13,7 +13,9 @@ default_model  the default model's recipe, its cache, and its training
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
 serve          the static server (``python3 build.py serve`` and the end-to-end tests)
 suites         the test suites, their JUnit reports and the summary; Chromium install
-bench          the training benchmark table
+bench          the training benchmark table (CPython and Pyodide in Node), then bench_web
+bench_web      the browser comparison: py_nn page vs TensorFlow.js wasm vs CPython, Ready, bytes
+bench_report   the browser comparison's medians, ratios, targets and markdown table
 
 Modules import only the standard library at import time (build.py runs under a bare python3
 before .venv exists); NumPy and py_nn are imported inside the functions that need them.

@@ -1,5 +1,6 @@
 """The training benchmark (`python3 build.py bench`): one epoch in CPython and in Pyodide
-(Node.js), `@` vs `einsum`, printed as markdown tables."""
+(Node.js), `@` vs `einsum`, printed as markdown tables; then the browser comparison of
+tools/bench_web.py (py_nn in the page vs TensorFlow.js wasm vs CPython, start-up, bytes)."""
 import json
 import sys
 import tempfile
@@ -77,4 +78,6 @@ def run_bench():
                   f"(default kernel `{data.get('default_kernel')}`)")
     print(f"- Pyodide {PYODIDE_VERSION} startup in Node (loadPyodide + numpy + py_nn): "
           f"{pyodide.get('startup_s', 0):.1f} s")
+    from tools.bench_web import run_web_bench  # the browser comparison (py_nn page vs TF.js)
+    run_web_bench()
     return 0

@@ -156,3 +156,36 @@ def test_mix_augments_each_copy_differently(mnist):
     assert only_mnist[0].shape == (10, 784)
     with pytest.raises(ValueError, match="oversample must be a whole number >= 0"):
         aug.mix(x_a, y_a, x_b, y_b, -1, np.random.default_rng(0))
+
+
+def test_teaching_set_mixes_the_persons_samples_to_about_a_tenth(mnist):
+    x_a, y_a = mnist[0][:1000], mnist[1][:1000]
+    x_b, y_b = mnist[2][:20], mnist[3][:20]
+    x, y, k = aug.teaching_set(x_a, y_a, x_b, y_b, "both", np.random.default_rng(0))
+    assert k == 5  # round(0.1 * 1000 / 20)
+    assert x.shape == (1100, 784) and y.shape == (1100,)
+    np.testing.assert_array_equal(np.bincount(y, minlength=10),
+                                  np.bincount(y_a, minlength=10) + 5 * np.bincount(y_b, minlength=10))
+    # the MNIST digits are all there unchanged; the person's copies are augmented (not equal)
+    mnist_rows = {r.tobytes() for r in x_a}
+    assert sum(r.tobytes() in mnist_rows for r in x) >= 1000
+    assert sum(any(np.array_equal(r, b) for b in x_b) for r in x) < 5 * 20
+
+
+def test_teaching_set_mine_only_and_mnist_only(mnist):
+    x_a, y_a = mnist[0][:300], mnist[1][:300]
+    x_b, y_b = mnist[2][:7], mnist[3][:7]
+    x, y, k = aug.teaching_set(x_a, y_a, x_b, y_b, "mine", np.random.default_rng(1))
+    assert (x.shape, k) == ((70, 784), 10)
+    np.testing.assert_array_equal(np.sort(y), np.sort(np.tile(y_b, 10)))
+    x, y, k = aug.teaching_set(x_a, y_a, x_b, y_b, "mnist", np.random.default_rng(1))
+    assert k == 0 and x.shape == (300, 784)
+    np.testing.assert_array_equal(np.sort(y), np.sort(y_a))
+
+
+def test_teaching_set_refuses_unknown_data_and_missing_samples(mnist):
+    x_a, y_a = mnist[0][:10], mnist[1][:10]
+    with pytest.raises(ValueError, match="mnist, mine, both; got 'yours'"):
+        aug.teaching_set(x_a, y_a, x_a, y_a, "yours", np.random.default_rng(0))
+    with pytest.raises(ValueError, match='add some in "Teach"'):
+        aug.teaching_set(x_a, y_a, x_a[:0], y_a[:0], "both", np.random.default_rng(0))

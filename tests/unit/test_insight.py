@@ -156,3 +156,20 @@ def test_weight_histograms(trained):
     assert [h["edges"] for h in again] == [h["edges"] for h in hists]
     counts, _ = np.histogram(fresh.weights[1], bins=hists[1]["edges"])
     assert again[1]["counts"] == counts.tolist()
+
+
+def test_compare_histograms_share_bins_and_count_every_weight(trained):
+    net, _, _ = trained
+    start = [np.zeros_like(w) + 0.01 * np.arange(w.size).reshape(w.shape) / w.size for w in net.weights]
+    rows = insight.compare_histograms(start, net.weights, bins=12)
+    assert [r["layer"] for r in rows] == [1, 2, 3]
+    for r, w, s in zip(rows, net.weights, start):
+        edges = np.array(r["edges"])
+        assert len(edges) == 13 and len(r["now"]) == 12 and len(r["start"]) == 12
+        assert edges[0] == min(w.min(), s.min()) and edges[-1] == max(w.max(), s.max())
+        assert sum(r["now"]) == w.size and sum(r["start"]) == s.size
+        np.testing.assert_array_equal(r["now"], np.histogram(w, bins=edges)[0])
+    only_now = insight.compare_histograms(None, net.weights, bins=5)
+    assert only_now[0]["start"] is None and sum(only_now[0]["now"]) == net.weights[0].size
+    with pytest.raises(ValueError, match="start has 1 layers"):
+        insight.compare_histograms(start[:1], net.weights)
