@@ -63,8 +63,6 @@ WHEEL_DROP = {
     ),
 }
 
-FORMAT = 1  # bump when the output of this module changes for the same input
-
 
 # ---------------------------------------------------------------------------------------------
 # Compiling (inside Pyodide)
@@ -338,11 +336,11 @@ def update_lock(lock_path, files):
 
 
 def _inputs_key(pyodide_dir, wheel_files):
-    """Cache key: the inputs' bytes, this module and its Node driver, FORMAT."""
+    """Cache key: the bytes of the inputs, of this module and of its Node driver."""
     from tools.downloads import sha256_file
 
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"format={FORMAT}".encode())
+    digest = hashlib.sha256()
     for path in [here / "pyc.py", here / "pyc_compile.mjs", pyodide_dir / "pyodide.asm.wasm",
                  pyodide_dir / "python_stdlib.zip", *wheel_files]:
         digest.update(f"{path.name}:{sha256_file(path)}\n".encode())
@@ -366,6 +364,7 @@ def _compile_in_pyodide(node, pyodide_dir, wheels, folder):
             raise RuntimeError(f"compiling Pyodide's Python to .pyc failed (exit {result.returncode}):\n"
                                f"{result.stdout}{result.stderr}")
         (tmp / "job.json").unlink()
+        os.chmod(tmp, 0o755)  # mkdtemp's folder is private; the cache is shared
         try:
             os.replace(tmp, folder)
         except OSError:
