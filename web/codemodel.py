@@ -133,3 +133,69 @@ def check_result(source, settings):
         error = {k: error.get(k) for k in ("message", "line", "traceback")}
     return json_safe({"ok": result["ok"], "components": result["components"], "error": error,
                       "output": result["output"]})
+
+
+class CodeSession:
+    """The Code panel's part of the worker's ``bridge.Session`` (a base class of it).
+
+    Uses the session's ``inputs``, ``classes``, ``net``, ``fit`` and ``check_model``. Every
+    method takes and returns plain values (strings, JSON text) like the rest of the bridge.
+    """
+
+    def _settings(self, settings_json):
+        """The Train settings with this page's data shape (so layers are checked against it)."""
+        settings = json.loads(settings_json) if isinstance(settings_json, str) else dict(settings_json)
+        settings.update(inputs=self.inputs, classes=self.classes)
+        return settings
+
+    def check_code(self, source, settings_json):
+        """JSON of ``check_result``: every derivative the code defines, checked."""
+        return json.dumps(check_result(source, self._settings(settings_json)))
+
+    def code_templates(self, settings_json):
+        """JSON ``{"generated": code for the settings, "templates": {key: {"title", "source"}}}``."""
+        import codegen
+        return json.dumps({"generated": codegen.generated_code(self._settings(settings_json)),
+                           "templates": codegen.TEMPLATES})
+
+    def python_script(self, source, settings_json):
+        """The text of "Export as Python" (ValueError naming the line of a syntax error)."""
+        import codegen
+        return codegen.python_script(self._settings(settings_json), source)
+
+    @staticmethod
+    def code_info(text):
+        """JSON ``{"code": None or carried_code(text)}``; runs nothing."""
+        return json.dumps({"code": carried_code(text)})
+
+    def _load_network(self, text, trust):
+        """A checked network from a document (its code run only if ``trust``), and the output."""
+        net, output = load_model(text, trust=trust, defaults={"inputs": self.inputs,
+                                                              "classes": self.classes})
+        return self.check_model(net), output
+
+    def code_network(self, cfg):
+        """Run ``cfg["code"]`` for a fit: ``{"network": NeuralNetwork keyword arguments,
+        "printer", "code": code_metadata}``, or ``{"error": {"message", "line"}, "output"}``."""
+        source = cfg["code"]
+        if not isinstance(source, str) or len(source) > MAX_SOURCE:
+            return {"error": {"message": f"The code must be text of at most {MAX_SOURCE:,} "
+                                         f"characters.", "line": None}, "output": ""}
+        run = usercode.run_code(source, self._settings(cfg), filename=FILENAME)
+        if not run["ok"]:
+            return {"error": {k: run["error"].get(k) for k in ("message", "line", "traceback")},
+                    "output": run["output"]}
+        return {"network": run["network"], "printer": run["printer"],
+                "code": code_metadata(source), "output": run["output"]}
+
+    def code_capture(self):
+        """A context for running training steps: the code's printing and warnings go to its
+        printer (a no-op when the running fit has no code)."""
+        import contextlib
+        printer = getattr(self.fit, "printer", None)
+        return usercode.captured(printer, FILENAME) if printer else contextlib.nullcontext()
+
+    def code_output(self):
+        """What the running fit's code printed since the last call ("" without code)."""
+        printer = getattr(self.fit, "printer", None)
+        return printer.take() if printer else ""
