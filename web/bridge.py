@@ -23,6 +23,8 @@ import numpy as np
 
 import py_nn
 
+import codemodel  # the Code panel's part of the Session (models that carry code)
+
 __all__ = ["Session", "CodeRun", "run_code", "error_at"]
 
 
@@ -52,7 +54,7 @@ class _Fit:
             self.steps.close()
 
 
-class Session:
+class Session(codemodel.CodeSession):
     """The worker's state: training pool, held-out digits, active model, running fit.
 
     Parameters
@@ -135,13 +137,14 @@ class Session:
         """JSON ``{"layers", "params", "metadata"}`` of the active model."""
         return json.dumps(self._info(self.net))
 
-    def load_model(self, text):
+    def load_model(self, text, trust_code=False):
         """Make the model document ``text`` active; validated (from_json, then the page's shape
         rule) before anything is replaced, so a bad document leaves the active model as it was.
+        A document that carries code (codemodel.py) has its code run only if ``trust_code``.
 
         Returns JSON ``{"layers", "params", "metadata"}``.
         """
-        net = self.check_model(py_nn.NeuralNetwork.from_json(text))
+        net, _ = self._load_network(text, bool(trust_code))
         self.net = net
         return json.dumps(self._info(net))
 
@@ -192,18 +195,29 @@ class Session:
         """
         self.fit_abort()  # the worker starts one run at a time; never leave a generator open
         cfg = json.loads(config_json)
-        layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
-        optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
-        net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
-                                  output_activation="softmax", loss="categorical_crossentropy",
-                                  optimizer=optimizer, dtype="float32",
-                                  seed=int(cfg.get("seed", 0)))
+        code = None
+        if cfg.get("code") is not None:  # the Code panel's network (codemodel.CodeSession)
+            code = self.code_network(cfg)
+            if "error" in code:
+                return json.dumps({"error": code["error"], "output": code["output"]})
+            net = py_nn.NeuralNetwork(**code["network"], dtype="float32",
+                                      seed=int(cfg.get("seed", 0)))
+            layers = [int(n) for n in net.layers]
+        else:
+            layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
+            optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
+            net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
+                                      output_activation="softmax",
+                                      loss="categorical_crossentropy", optimizer=optimizer,
+                                      dtype="float32", seed=int(cfg.get("seed", 0)))
         n = int(cfg["samples"])
         steps = net.fit_steps(self.x_train[:n], self.y_train[:n], batch_size=int(cfg["batchSize"]),
                               epochs=int(cfg["epochs"]), categorical=True,
                               validation_data=(self.x_test, self.y_test), shuffle=True)
         self.fit = _Fit(net, steps)
-        return json.dumps({"layers": layers})
+        if code is not None:
+            self.fit.printer, self.fit.code = code["printer"], code["code"]
+        return json.dumps({"layers": layers, "output": code["output"] if code else ""})
 
     def fit_slice(self, budget_ms):
         """Run batches for about ``budget_ms`` milliseconds (at least one step).
@@ -216,10 +230,18 @@ class Session:
         epochs, done = [], False
         while True:
             try:
-                event = _plain(next(fit.steps))
+                with self.code_capture():
+                    event = _plain(next(fit.steps))
             except StopIteration:
                 done = True
                 break
+            except Exception as exc:  # noqa: BLE001 - the learner's code failed in a step
+                if getattr(fit, "code", None) is None:
+                    raise
+                import usercode
+                error = usercode.error_info(exc, codemodel.FILENAME)
+                return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": False,
+                                   "error": error, "output": self.code_output()})
             if event.get("event") == "epoch":
                 for key in fit.history:
                     fit.history[key].append(event.get(key))
@@ -229,7 +251,8 @@ class Session:
                 fit.last_batch = event
             if (time.perf_counter() - started) * 1000.0 >= budget_ms:
                 break
-        return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": done})
+        return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": done,
+                           "output": self.code_output()})
 
     def fit_finish(self, stopped, metadata_json):
         """End the run. The trained network becomes active only if at least one batch ran; it is
@@ -246,6 +269,8 @@ class Session:
             evaluation = self._evaluate(fit.net)
             metadata = json.loads(metadata_json)
             metadata["test_accuracy"] = evaluation["accuracy"]
+            if getattr(fit, "code", None) is not None:
+                metadata["code"] = fit.code  # {source, sha256, filename}: codemodel.py
             fit.net.metadata = metadata
             self.net = fit.net
             result.update(committed=True, evaluation=evaluation, info=self._info(fit.net))

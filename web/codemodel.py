@@ -26,7 +26,7 @@ FILENAME = "code.py"
 MAX_SOURCE = 200_000   # characters of code a model may carry
 
 
-class CodeRefused(ValueError):
+class CodeRefusedError(ValueError):
     """A model document carries code and the caller did not trust it: nothing was run."""
 
 
@@ -89,7 +89,7 @@ def load_model(text, trust=False, defaults=None):
     """A network from a model document; its code is run only if ``trust``.
 
     Returns ``(net, output)``: ``output`` is what the code printed ("" without code).
-    Raises CodeRefused when the document carries code and ``trust`` is false (nothing run),
+    Raises CodeRefusedError when the document carries code and ``trust`` is false (nothing run),
     ValueError when the code fails (its message says the line), and py_nn's ModelFormatError
     for a bad document.
     """
@@ -97,7 +97,7 @@ def load_model(text, trust=False, defaults=None):
     if code is None:
         return py_nn.NeuralNetwork.from_json(text), ""
     if not trust:
-        raise CodeRefused(f"this model file carries Python code ({code['lines']} lines, sha256 "
+        raise CodeRefusedError(f"this model file carries Python code ({code['lines']} lines, sha256 "
                           f"{code['sha256'][:12]}...) that it needs to rebuild its components; "
                           f"the code was not run. Read it and trust it first")
     run = usercode.run_code(code["source"], defaults or {}, filename=code["filename"])

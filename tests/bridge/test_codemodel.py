@@ -64,7 +64,7 @@ def test_a_model_trained_with_code_keeps_it_and_comes_back_when_trusted():
 def test_an_untrusted_document_with_code_is_refused_and_nothing_runs():
     _, text = trained_document(MARKING)
     delattr(builtins, MARK)
-    with pytest.raises(codemodel.CodeRefused, match=r"carries Python code \(8 lines, sha256"):
+    with pytest.raises(codemodel.CodeRefusedError, match=r"carries Python code \(8 lines, sha256"):
         codemodel.load_model(text)
     assert not hasattr(builtins, MARK)
 
