@@ -81,13 +81,22 @@ export async function createEditor(parent, { doc = '', label = 'Python code', on
       keymap.of([...cm.defaultKeymap, ...cm.historyKeymap, cm.indentWithTab]),
       cm.python(),
       errorLine,
+      EditorView.theme({
+        '&': { maxHeight: '60vh', minHeight: '14em', fontSize: '15px', background: '#fff' },
+        '&.cm-focused': { outline: '3px solid #f59e0b' },
+        '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", lineHeight: '1.5' },
+        '.cm-error-line': { backgroundColor: '#fdecec', boxShadow: 'inset 3px 0 0 #c62828' },
+      }),
       EditorView.contentAttributes.of({ 'aria-label': label, autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' }),
       EditorView.updateListener.of((u) => {
         if (u.docChanged && onChange) onChange(u.state.doc.toString());
       }),
     ],
   });
-  const view = new EditorView({ state, parent });
+  // In a shadow root, CodeMirror's styles go in as constructed style sheets: the page's
+  // Content-Security-Policy (style-src 'self') blocks the <style> elements it uses elsewhere.
+  const root = parent.shadowRoot || parent.attachShadow({ mode: 'open' });
+  const view = new EditorView({ state, parent: root, root });
 
   return {
     view,
