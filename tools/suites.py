@@ -122,7 +122,8 @@ def run_bridge_tests(results):
     section("Bridge tests (CPython, web/*.py against the installed wheel)")
     junit = ARTIFACTS / "bridge.xml"
     code = run_pytest(TESTS / "bridge", junit, 900,
-                      clean_env(PYNN_WEB_DIR=ROOT / "web", PYNN_MNIST_DIR=SITE / "data"))
+                      clean_env(PYNN_WEB_DIR=ROOT / "web", PYNN_MNIST_DIR=SITE / "data",
+                                PYNN_SITE_DIR=SITE, PYNN_REQUIRE_INSTALLED=1))
     results.append(("bridge (CPython)", code, *junit_counts(junit)))
 
 

@@ -6,7 +6,7 @@
 //        --tests tests --data site/data --extra-wheel .cache/pip/pytest-...whl [...] [--result out.json]
 //
 // build.py passes these (`python3 build.py test`). The exit code is pytest's.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs, readBuildInfo, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
 
@@ -34,7 +34,11 @@ if (existsSync(conftest)) putFile(pyodide, conftest, "/work/tests/conftest.py");
 for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
   putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
 }
-putFile(pyodide, path.join(args.tests, "..", "web", "bridge.py"), "/work/web/bridge.py");
+// Every Python module of the worker (web/bridge.py, web/usercode.py, ...).
+const webDir = path.join(args.tests, "..", "web");
+for (const name of readdirSync(webDir).filter((n) => n.endsWith(".py"))) {
+  putFile(pyodide, path.join(webDir, name), `/work/web/${name}`);
+}
 for (const name of ["build.json", readBuildInfo(args.site).model]) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
 console.log(`Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
