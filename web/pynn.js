@@ -8,6 +8,10 @@
 //   pynn.evaluate()                     -> {accuracy, loss, confusion, count} on the held-out digits
 //   pynn.save(name) / load(name) / list() / remove(name)
 //   pynn.exportModel()                  -> File (and downloads it); importModel(File|Blob|string)
+//   pynn.checkCode(source)              -> {ok, components: {name: {ok, maxRelError, shapeOk, message}}, error?}
+//   pynn.fit({..., code: source}, cb)   trains with the components the code defines
+//   pynn.importModel(file, {trustCode}) a file that carries code is refused unless trustCode: true
+//   pynn.pythonScript(source?)          -> the .py text of "Export as Python"
 //   pynn.activeModel()                  -> {name, kind, layers, accuracy, params}
 //   pynn.events                         EventTarget: "status", "active", "models", "notice", "training"
 // Nothing starts on import: the worker is created by the first call (or by reading pynn.ready).
@@ -18,6 +22,7 @@ import { createModelStore } from './storage.js';
 import { loadFacts } from './facts.js';
 import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from './fit-options.js';
 import { saveFile } from './ui.js';
+import { createCodeStore } from './code-store.js';
 
 let session = null;
 
@@ -70,12 +75,44 @@ export async function predict(pixels) {
   return getSession().predict(toPixels(pixels, getSession().shape.inputs));
 }
 
+const MAX_CODE_CHARS = 200000;
+
+/** `code` as fit() and checkCode() take it: a string of at most MAX_CODE_CHARS characters. */
+function checkSource(code, what) {
+  if (typeof code !== 'string' || code.length > MAX_CODE_CHARS) {
+    throw new Error(`${what} expected the Python code as a string of at most ${MAX_CODE_CHARS} characters; got ${typeof code === 'string' ? `${code.length} characters` : code === null ? 'null' : typeof code}.`);
+  }
+  return code;
+}
+
+/** The training settings for code: fit options without `code`, checked (defaults for the rest). */
+function codeSettings(options) {
+  const { config, errors } = validateFitConfig(options);
+  if (!config) throw Object.assign(new Error(Object.values(errors).join(' ')), { fields: errors });
+  return config;
+}
+
+export async function checkCode(source, options = {}) {
+  checkSource(source, 'checkCode()');
+  await getSession().start();
+  return getSession().checkCode(source, codeSettings(options));
+}
+
+export async function pythonScript(source, options = {}) {
+  await getSession().start();
+  const code = source === undefined ? (createCodeStore(() => window.localStorage).readDraft() || '') : checkSource(source, 'pythonScript()');
+  return getSession().pythonScript(code, codeSettings(options));
+}
+
 export async function fit(options = {}, onProgress) {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new Error(`fit() expected onProgress to be a function (or left out); got ${typeof onProgress}.`);
   }
   await getSession().start();
-  const { config, errors } = validateFitConfig(options);
+  const { code, ...rest } = options && typeof options === 'object' ? options : { options };
+  if (code !== undefined) checkSource(code, 'fit()');
+  const { config, errors } = validateFitConfig(options && typeof options === 'object' ? rest : options);
+  if (config && code !== undefined) config.code = code;
   if (!config) {
     const err = new Error(Object.values(errors).join(' '));
     err.fields = errors;
@@ -103,7 +140,9 @@ export const pynn = {
   list: () => getSession().list(),
   remove: async (name) => ({ name: getSession().remove(name).name }),
   exportModel,
-  importModel: (file) => getSession().importModel(file),
+  importModel: (file, { trustCode = false } = {}) => getSession().importModel(file, { trustCode: trustCode === true }),
+  checkCode,
+  pythonScript,
   activeModel: () => (getSession().active ? { ...getSession().active } : null),
   buildInfo: () => getSession().facts,
   isFitting: () => getSession().training,
