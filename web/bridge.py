@@ -10,14 +10,11 @@ leaks out. Errors are raised as Python exceptions; the worker turns their last l
 The page's rule "a model here has ``shape.inputs`` inputs and ``shape.classes`` outputs" lives
 here and only here: ``Session.check_model``.
 
-``run_code`` runs user-visible Python with a real file name, so a mistake points at its line.
+The Code panel's user code runs through ``usercode.run_code`` (via ``codemodel``).
 """
 import contextlib
-import io
 import json
-import linecache
 import time
-import traceback
 
 import numpy as np
 
@@ -25,7 +22,7 @@ import py_nn
 
 import codemodel  # the Code panel's part of the Session (models that carry code)
 
-__all__ = ["Session", "CodeRun", "run_code", "error_at"]
+__all__ = ["Session"]
 
 
 def _bytes(buffer):
@@ -282,46 +279,3 @@ class Session(codemodel.CodeSession):
         if fit is not None:
             fit.close()
 
-
-# ------------------------------------------------------------------ user code
-class CodeRun:
-    """What ``run_code`` did: the ``namespace`` the code filled, ``error`` (None or
-    ``{"message": str, "line": int or None}``) and everything it printed (``output``)."""
-
-    def __init__(self, namespace, error, output):
-        self.namespace, self.error, self.output = namespace, error, output
-
-    def __repr__(self):
-        names = sorted(k for k in self.namespace if not k.startswith("__"))
-        return f"CodeRun(error={self.error!r}, names={names})"
-
-
-def error_at(exc, filename="code.py"):
-    """``{"message", "line"}`` for an exception raised by code compiled as ``filename``.
-
-    ``line`` is the innermost line of ``filename`` in the traceback (the person's own line, even
-    when the error happened deeper, e.g. inside NumPy), the line of a SyntaxError, or None.
-    """
-    message = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, SyntaxError) and exc.filename == filename:
-        return {"message": f"{type(exc).__name__}: {exc.msg}", "line": exc.lineno}
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    return {"message": message, "line": frames[-1].lineno if frames else None}
-
-
-def run_code(source, filename="code.py", namespace=None):
-    """Run ``source`` as the file ``filename``, capturing what it prints.
-
-    The source is registered with ``linecache``, so tracebacks show the person's lines. Returns a
-    ``CodeRun``; errors in the code are reported in it, never raised.
-    """
-    namespace = {"__name__": "__pynn_code__"} if namespace is None else namespace
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    out = io.StringIO()
-    try:
-        code = compile(source, filename, "exec")
-        with contextlib.redirect_stdout(out):
-            exec(code, namespace)
-    except (Exception, SystemExit) as exc:  # the person's mistake, reported with its line
-        return CodeRun(namespace, error_at(exc, filename), out.getvalue())
-    return CodeRun(namespace, None, out.getvalue())
