@@ -78,6 +78,7 @@ export async function createEditor(parent, { doc = '', label = 'Python code', on
       cm.syntaxHighlighting(cm.defaultHighlightStyle, { fallback: true }),
       cm.indentUnit.of('    '),
       EditorState.tabSize.of(4),
+      EditorView.lineWrapping, // long lines wrap (a phone shows the whole line)
       keymap.of([...cm.defaultKeymap, ...cm.historyKeymap, cm.indentWithTab]),
       cm.python(),
       errorLine,

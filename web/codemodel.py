@@ -131,6 +131,11 @@ def check_result(source, settings):
     error = result["error"]
     if error is not None:
         error = {k: error.get(k) for k in ("message", "line", "traceback")}
+    else:  # a failing component without an error line points at the line that defines it
+        defined = usercode.assignment_lines(source)
+        for name, component in result["components"].items():
+            if not component["ok"] and component.get("line") is None:
+                component["line"] = defined.get(name)
     return json_safe({"ok": result["ok"], "components": result["components"], "error": error,
                       "output": result["output"]})
 

@@ -122,3 +122,14 @@ def test_check_results_are_plain_json_with_lines():
     text = json.dumps(inf, allow_nan=False)  # no NaN/Infinity literals: JSON.parse reads it
     component = json.loads(text)["components"]["hidden_activation"]
     assert not component["ok"] and component["maxRelError"] == "Infinity"
+
+
+def test_a_failing_derivative_points_at_the_line_that_defines_the_component():
+    source = ("import numpy as np\ndef leaky(x):\n    return np.where(x > 0, x, 0.1 * x)\n"
+              "def d_leaky(x):\n    return np.where(x > 0, 1.0, 0.5)\n"
+              "hidden_activation = (leaky, d_leaky)\n")
+    result = codemodel.check_result(source, SETTINGS)
+    component = result["components"]["hidden_activation"]
+    assert not component["ok"] and component["line"] == 6
+    good = codemodel.check_result(source.replace("1.0, 0.5", "1.0, 0.1"), SETTINGS)
+    assert good["components"]["hidden_activation"]["ok"]

@@ -141,6 +141,9 @@ def test_check_passes_for_the_generated_code_and_fails_a_wrong_derivative(app):
     expect(row).to_have_attribute("data-ok", "false")
     expect(row.get_by_role("cell", name="fail", exact=True)).to_be_visible()
     expect(app.page.get_by_test_id("code-checks").locator("tbody tr")).to_have_count(1)  # only what the code defines
+    expect(row).to_contain_text("Line 6: d_leaky does not match")
+    # the line that defines the failing component is marked in the editor
+    expect(app.page.locator('.cm-line[data-error-line="6"]')).to_have_text("hidden_activation = (leaky, d_leaky)")
 
 
 def test_the_editor_works_under_the_csp_with_no_violation(open_app):

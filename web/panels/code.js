@@ -17,7 +17,11 @@ const NAMES = {
   optimizer: 'Optimizer',
 };
 
-const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(6)).toString() : String(v));
+const SHOWN_VALUES = 4; // an input row longer than this is shown as its first values and "…"
+const num = (v) => {
+  if (Array.isArray(v)) return `[${v.slice(0, SHOWN_VALUES).map(num).join(', ')}${v.length > SHOWN_VALUES ? ', …' : ''}]`;
+  return typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : String(v);
+};
 const sci = (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toExponential(1) : v == null ? '–' : String(v));
 
 /**
