@@ -110,6 +110,16 @@ def train_with_code(app):
     app.wait_train_finished()
 
 
+def start_training_with(app, source):
+    """Type `source` and press Train with this code (small settings): (active model before, editor)."""
+    app.set_training(**TRAIN_SMALL)
+    before = active_name(app)
+    editor = open_editor(app)
+    type_code(app, editor, source)
+    app.button("Train with this code").click()
+    return before, editor
+
+
 def code_model_file(app, tmp_path, name="swish-model.json"):
     """Train with SWISH through the JS API and export the model: (path, its JSON document)."""
     text = app.page.evaluate(
@@ -197,11 +207,7 @@ def test_train_with_code_trains_and_the_active_model_carries_it(app):
 
 
 def test_a_python_error_shows_its_line_highlighted_and_keeps_the_model(app):
-    app.set_training(**TRAIN_SMALL)
-    before = active_name(app)
-    editor = open_editor(app)
-    type_code(app, editor, ERROR_IN_ACTIVATION)
-    app.button("Train with this code").click()
+    before, editor = start_training_with(app, ERROR_IN_ACTIVATION)
     error = app.page.get_by_test_id("code-error")
     expect(error).to_be_visible(timeout=60_000)
     expect(error).to_contain_text("Line 4")
@@ -217,11 +223,7 @@ def test_a_python_error_shows_its_line_highlighted_and_keeps_the_model(app):
 
 
 def test_stop_ends_an_endless_loop_and_the_previous_model_still_predicts(app):
-    app.set_training(**TRAIN_SMALL)
-    before = active_name(app)
-    editor = open_editor(app)
-    type_code(app, editor, ENDLESS)
-    app.button("Train with this code").click()
+    before, _ = start_training_with(app, ENDLESS)
     stop = app.page.get_by_role("button", name="Stop").last  # the Code panel's Stop
     expect(stop).to_be_enabled(timeout=30_000)
     stop.click()
