@@ -7,6 +7,7 @@ downloads      pinned npm/pip downloads into .cache, verified before they are ke
 pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the worker loads
 mnist          the MNIST digits (the data shape's single source) as compact uint8 files
 vendor         third-party browser files in site/vendor (Chart.js)
+editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
 default_model  the default model's recipe, its cache, and its training
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically

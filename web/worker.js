@@ -44,6 +44,8 @@ const methods = new Map(); // its bound methods, fetched once each (PyProxies ke
 let build = null; // build.json
 let ready = null; // Promise of the start-up stages
 let training = null; // {stopRequested} while a fit runs
+// The Code panel's Python modules, written next to bridge.py (codemodel.py is a base of bridge.Session).
+const CODE_MODULES = ['usercode.py', 'codegen.py', 'codemodel.py'];
 
 const post = (msg) => self.postMessage(msg);
 const progress = (id, payload) => post({ id, type: 'progress', payload });
@@ -217,10 +219,11 @@ async function stagePyNN(id) {
 }
 
 /** Write bridge.py into Pyodide's file system, import it and create the Session. */
-async function stageBridge(bridgePromise) {
+async function stageBridge(bridgePromise, modulesPromise) {
   const [url, source] = await bridgePromise;
   pyodide.FS.mkdirTree(BRIDGE_DIR);
   pyodide.FS.writeFile(`${BRIDGE_DIR}/bridge.py`, source);
+  for (const [name, text] of await modulesPromise) pyodide.FS.writeFile(`${BRIDGE_DIR}/${name}`, text);
   const sys = pyodide.pyimport('sys');
   const path = sys.path;
   if (!path.has(BRIDGE_DIR)) path.insert(0, BRIDGE_DIR);
@@ -261,7 +264,7 @@ async function stageModel(restore, modelURL, modelPromise) {
   let restoreError = null;
   if (restore) {
     try {
-      return { info: callJson('load_model', restore), source: 'restored', restoreError };
+      return { info: callJson('load_model', restore, true), source: 'restored', restoreError }; // own storage: its code may run
     } catch (err) {
       restoreError = stripPythonType(errorText(err));
     }
@@ -281,6 +284,10 @@ async function init(id, payload) {
   const dataPromise = background(fetchData());
   const bridgeURL = new URL('bridge.py', SITE);
   const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
+  const modulesPromise = background(Promise.all(CODE_MODULES.map((name) => {
+    const url = new URL(name, SITE);
+    return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
+  })));
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
   const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
@@ -294,7 +301,7 @@ async function init(id, payload) {
   await timed('runtime', () => stageRuntime(id));
   await timed('packages', () => stagePackages(id));
   await timed('py_nn', () => stagePyNN(id));
-  await timed('bridge', () => stageBridge(bridgePromise));
+  await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
   const data = await timed('data', () => stageData(id, dataPromise));
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version } = callJson('about');
@@ -332,6 +339,20 @@ function wake() {
   if (training && training.wake) training.wake();
 }
 
+/** A fit whose code failed: a result (not an error) carrying the code's {message, line} and output. */
+function codeFailed({ error, output }) {
+  return { committed: false, stopped: false, batches: 0, history: null, codeError: error, output: output || '' };
+}
+
+/** The fit settings without the code (a model keeps its code once, in metadata.code). */
+function settingsOf(cfg) {
+  const { code, ...rest } = cfg;
+  return code == null ? rest : { ...rest, withCode: true };
+}
+
+/** A Python error's message for a person ('ValueError: x' -> 'x'), as a UserError of `kind`. */
+const pyError = (err, kind) => new UserError(stripPythonType(errorText(err)), kind);
+
 async function fit(id, payload) {
   if (training) {
     throw new UserError('A training run is already in progress: wait for it to finish or press Stop first.', 'busy');
@@ -344,7 +365,8 @@ async function fit(id, payload) {
   try {
     const mine = payload.mine && payload.mine.labels instanceof Uint8Array ? payload.mine : null;
     const started = callJson('fit_start', JSON.stringify(cfg), mine ? mine.images : null, mine ? mine.labels : null);
-    progress(id, { started, batch: null, epochs: [], elapsedMs: 0 });
+    if (started.error) return codeFailed(started); // the code did not run: nothing was trained
+    progress(id, { started, batch: null, epochs: [], elapsedMs: 0, output: started.output || '' });
     while (!done && !training.stopRequested) {
       if (training.paused) {
         progress(id, { paused: true, batch: null, epochs: [], elapsedMs: Math.round(performance.now() - t0) });
@@ -354,6 +376,10 @@ async function fit(id, payload) {
         continue;
       }
       const slice = callJson('fit_slice', SLICE_MS);
+      if (slice.error) {
+        call('fit_abort'); // the learner's code failed in a step: the active model stays
+        return codeFailed(slice);
+      }
       training.epochsDone += slice.epochs.length;
       if (training.pauseAtEpoch !== null && training.epochsDone >= training.pauseAtEpoch) {
         training.pauseAtEpoch = null;
@@ -361,9 +387,9 @@ async function fit(id, payload) {
       }
       const now = performance.now();
       done = slice.done;
-      if (slice.epochs.length || done || now - lastSent >= PROGRESS_EVERY_MS) {
+      if (slice.epochs.length || done || slice.output || now - lastSent >= PROGRESS_EVERY_MS) {
         lastSent = now;
-        progress(id, { batch: slice.batch, epochs: slice.epochs, elapsedMs: Math.round(now - t0) });
+        progress(id, { batch: slice.batch, epochs: slice.epochs, elapsedMs: Math.round(now - t0), output: slice.output || '' });
       }
       if (!done) await yieldToEventLoop();
     }
@@ -371,7 +397,7 @@ async function fit(id, payload) {
     const metadata = {
       name: payload.name || 'Trained model',
       trainedAt: new Date().toISOString(),
-      training: { ...cfg, stopped, seconds: Math.round(performance.now() - t0) / 1000 },
+      training: { ...settingsOf(cfg), stopped, seconds: Math.round(performance.now() - t0) / 1000 },
     };
     const result = callJson('fit_finish', stopped, JSON.stringify(metadata));
     result.elapsedMs = Math.round(performance.now() - t0);
@@ -385,6 +411,17 @@ async function fit(id, payload) {
 }
 
 const handlers = {
+  // the Code panel (codemodel.CodeSession)
+  checkCode: (id, p) => callJson('check_code', String(p.source), JSON.stringify(p.settings || {})),
+  codeTemplates: (id, p) => callJson('code_templates', JSON.stringify(p.settings || {})),
+  codeInfo: (id, p) => callJson('code_info', String(p.json)),
+  pythonScript(id, p) {
+    try {
+      return { text: call('python_script', String(p.source), JSON.stringify(p.settings || {})) };
+    } catch (err) {
+      throw pyError(err, 'code');
+    }
+  },
   init,
   info: () => callJson('model_info'),
   predict: (id, payload) => callJson('predict', requirePixels(payload)),
@@ -443,9 +480,9 @@ const handlers = {
     }
     if (!payload || typeof payload.json !== 'string') throw new UserError('loadJson needs the model document as a string.');
     try {
-      return callJson('load_model', payload.json); // validated before the active model is replaced
+      return callJson('load_model', payload.json, payload.trustCode === true); // validated before the active model is replaced
     } catch (err) {
-      throw new UserError(stripPythonType(errorText(err)), 'invalid-model');
+      throw new UserError(stripPythonType(errorText(err)), /CodeRefusedError/.test(errorText(err)) ? 'carries-code' : 'invalid-model');
     }
   },
 };
