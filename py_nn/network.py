@@ -14,11 +14,10 @@ import math
 
 import numpy as np
 
-from . import activations, kernels, losses, serialization
+from . import activations, kernels, losses, serialization, validation
 from .activations import get_hidden, get_output
 from .losses import get_loss
 from .optimizers import get_optimizer
-from .utils import _as_labels
 
 # (output fn, output derivative, loss fn, loss derivative) -> gradient of the per-sample loss
 # with respect to the output layer's input z, computed without building Jacobians.
@@ -36,14 +35,7 @@ _FUSED_OUTPUT_GRADIENTS = {
         lambda p, y: (p - y) / p.shape[1],
 }
 
-_DTYPES = ("float32", "float64")
 _PREDICT_CHUNK = 4096  # rows per forward pass in predict, to bound memory
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
-    return int(value)
 
 
 class NeuralNetwork:
@@ -64,31 +56,30 @@ class NeuralNetwork:
 
     def __init__(self, layers, hidden_activation="relu", output_activation="softmax",
                  loss="categorical_crossentropy", optimizer="sgd", dtype="float64", seed=None):
-        if (not isinstance(layers, (list, tuple)) or len(layers) < 2
-                or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                           and n >= 1 for n in layers)):
-            raise ValueError(f"layers must be a list of at least 2 positive integers (input, "
-                             f"hidden..., output), e.g. [784, 128, 10]; got {layers!r}.")
-        if str(np.dtype(dtype) if isinstance(dtype, type) else dtype) not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
-        self.layers = [int(n) for n in layers]
+        self._setup(layers, hidden_activation, output_activation, loss, optimizer, dtype, seed)
+        self._adopt(self._initial_params())
+
+    def _setup(self, layers, hidden_activation, output_activation, loss, optimizer, dtype, seed):
+        """Check and keep the settings; everything but the parameters."""
+        layers = validation.check_layers(layers)
+        self.dtype = validation.check_dtype(dtype)
+        self.layers = layers
         self.hidden_activation = get_hidden(hidden_activation)
         self.output_activation = get_output(output_activation)
         self.loss = get_loss(loss)
         self.optimizer = get_optimizer(optimizer)
-        self.dtype = np.dtype(dtype)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         self.metadata = {}
         self._fused = _FUSED_OUTPUT_GRADIENTS.get(
             (*self.output_activation, *self.loss))
-        self._set_params(self._initial_params())
 
     # ------------------------------------------------------------ parameters
     @property
     def n_params(self):
-        return sum(i * o + o for i, o in zip(self.layers, self.layers[1:]))
+        """How many weights and biases: sum of ``layers[i] * layers[i+1] + layers[i+1]``."""
+        return serialization.n_params(self.layers)
 
     @property
     def params(self):
@@ -104,7 +95,18 @@ class NeuralNetwork:
             biases.append(self.rng.normal(0, std, (1, fan_out)))
         return np.concatenate([a.ravel() for a in weights + biases]).astype(self.dtype)
 
-    def _set_params(self, flat):
+    def set_params(self, flat):
+        """Use a copy of ``flat`` (n_params,) as all weights, then all biases (see ``params``)."""
+        arr = np.asarray(flat)
+        if arr.shape != (self.n_params,):
+            raise ValueError(f"params must have shape ({self.n_params},) for layers "
+                             f"{self.layers} (all weights, then all biases); got {arr.shape}.")
+        if arr.dtype.kind not in "biuf" or not np.all(np.isfinite(arr)):
+            raise ValueError(f"params must be finite numbers; got dtype {arr.dtype} "
+                             f"with NaN, inf or non-numbers.")
+        self._adopt(np.array(arr, dtype=self.dtype))
+
+    def _adopt(self, flat):
         """Adopt ``flat`` (n_params,) as the parameter buffer and rebuild the views into it."""
         self._params = flat
         self.weights, self.biases = self._split(flat)
@@ -186,74 +188,7 @@ class NeuralNetwork:
                 f"Training diverged at {where}: the update made some weights NaN or inf. The "
                 f"model keeps its weights from before this batch; lower the learning rate.")
         if new is not self._params:
-            self._set_params(np.ascontiguousarray(new, dtype=self.dtype))
-
-    # ------------------------------------------------------------ input checks
-    def _check_x(self, x, name="x"):
-        try:
-            arr = np.asarray(x)
-        except ValueError as exc:
-            raise ValueError(f"{name} must be a 2-D array of numbers; {exc}") from None
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
-        n_in = self.layers[0]
-        if arr.ndim != 2 or arr.shape[1] != n_in:
-            hint = (" For a single sample use x.reshape(1, -1)."
-                    if arr.ndim == 1 and arr.size == n_in else "")
-            raise ValueError(f"{name} must have shape (n_samples, {n_in}) for layers "
-                             f"{self.layers}; got shape {arr.shape}.{hint}")
-        if arr.shape[0] == 0:
-            raise ValueError(f"{name} is empty: it has 0 samples; give at least one.")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            row = int(np.argwhere(~np.isfinite(arr))[0, 0])
-            raise ValueError(f"{name} contains NaN or inf (first in row {row}); remove or "
-                             f"replace those values.")
-        return arr.astype(self.dtype, copy=False)
-
-    def _check_labels(self, y, name="y"):
-        labels = _as_labels(y, name)
-        m = self.layers[-1]
-        if labels.size and labels.max() >= m:
-            raise ValueError(f"{name} has class label {labels.max()} but the output layer has "
-                             f"{m} nodes, so labels must be 0..{m - 1}.")
-        return labels
-
-    def _check_targets(self, y, name="y"):
-        """Targets of shape (n, m) as an array of the model dtype."""
-        arr = np.asarray(y)
-        m = self.layers[-1]
-        if arr.ndim == 1 and m == 1:
-            arr = arr[:, None]
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
-        if arr.ndim != 2 or arr.shape[1] != m:
-            raise ValueError(f"{name} must have shape (n_samples, {m}) for layers "
-                             f"{self.layers}, or be integer class labels of shape "
-                             f"(n_samples,); got shape {arr.shape}.")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or inf; remove or replace those values.")
-        return arr.astype(self.dtype, copy=False)
-
-    def _targets_and_labels(self, y, name, categorical):
-        """(targets (n, m), labels (n,) or None) from integer labels or target rows."""
-        arr = np.asarray(y)
-        if categorical or (arr.ndim == 1 and self.layers[-1] > 1):
-            labels = self._check_labels(arr, name)
-            targets = np.eye(self.layers[-1], dtype=self.dtype)[labels]
-            return targets, labels
-        targets = self._check_targets(arr, name)
-        one_hot = (targets.shape[1] > 1 and np.all((targets == 0) | (targets == 1))
-                   and np.all(targets.sum(axis=1) == 1))
-        return targets, (targets.argmax(axis=1) if one_hot else None)
-
-    def _check_xy(self, x, y, categorical, prefix=""):
-        """(x, targets (n, m), labels (n,) or None), checked and of the same length."""
-        x = self._check_x(x, f"{prefix}x")
-        targets, labels = self._targets_and_labels(y, f"{prefix}y", categorical)
-        if len(targets) != len(x):
-            raise ValueError(f"{prefix}x and y must have the same number of samples; got "
-                             f"{len(x)} and {len(targets)}.")
-        return x, targets, labels
+            self._adopt(np.ascontiguousarray(new, dtype=self.dtype))
 
     # ------------------------------------------------------------ training
     def fit_steps(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
@@ -278,14 +213,11 @@ class NeuralNetwork:
         shuffle : bool
             Reshuffle the samples every epoch (with the model's ``seed``).
         """
-        batch_size = _positive_int(batch_size, "batch_size")
-        epochs = _positive_int(epochs, "epochs")
-        x, targets, labels = self._check_xy(x, y, categorical)
-        val = None
-        if validation_data is not None:
-            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise ValueError("validation_data must be a tuple (x_val, y_val).")
-            val = self._check_xy(*validation_data, categorical, prefix="validation ")
+        batch_size = validation.positive_int(batch_size, "batch_size")
+        epochs = validation.positive_int(epochs, "epochs")
+        x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, categorical)
+        val = validation.check_validation_data(validation_data, self.layers, self.dtype,
+                                               categorical)
         return self._train(x, targets, labels, batch_size, epochs, shuffle, val)
 
     def _train(self, x, y, labels, batch_size, epochs, shuffle, val):
@@ -368,13 +300,13 @@ class NeuralNetwork:
 
     def predict(self, x, labels=False):
         """Output activations (n, layers[-1]), or class labels (n,) with ``labels=True``."""
-        p = self._predict(self._check_x(x))
+        p = self._predict(validation.check_x(x, self.layers, self.dtype))
         return p.argmax(axis=1) if labels else p
 
     def score(self, x, y, accuracy=False):
         """Average loss (y as target rows, or integer labels for a classifier), or accuracy
         (y as integer labels, or one-hot rows) with ``accuracy=True``."""
-        x, targets, labels = self._check_xy(x, y, categorical=False)
+        x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, False)
         p = self._predict(x)
         if accuracy:
             if labels is None:
@@ -383,36 +315,88 @@ class NeuralNetwork:
         return self._mean_loss(p, targets)
 
     # ------------------------------------------------------------ persistence
+    def to_spec(self, include_optimizer=False):
+        """The model as plain data (see ``py_nn.serialization``): settings by name, a copy of
+        ``params`` (n_params,), and with ``include_optimizer`` the optimizer's state vectors."""
+        optimizer = serialization.optimizer_entry(self.optimizer)
+        state = None
+        if (include_optimizer and not optimizer.get("custom")
+                and getattr(self.optimizer, "state", None) is not None):
+            state = {"iterations": int(self.optimizer.iterations),
+                     "vectors": {k: v.copy() for k, v in self.optimizer.state.items()}}
+        return {
+            "layers": list(self.layers),
+            "hidden_activation": serialization.component_entry(self.hidden_activation),
+            "output_activation": serialization.component_entry(self.output_activation),
+            "loss": serialization.component_entry(self.loss),
+            "optimizer": optimizer,
+            "dtype": self.dtype.name,
+            "params": self._params.copy(),
+            "optimizer_state": state,
+            "metadata": self.metadata,
+        }
+
+    @classmethod
+    def from_spec(cls, spec):
+        """A new network from a spec (``to_spec()`` or ``serialization.decode``).
+
+        Component and optimizer entries ``{"name", "config"}`` are built from the registries;
+        objects (a user's tuple or optimizer) are used as they are.
+        """
+        optimizer = spec["optimizer"]
+        net = cls.__new__(cls)
+        try:
+            if isinstance(optimizer, dict):
+                optimizer = get_optimizer(optimizer["name"], **optimizer.get("config", {}))
+            net._setup(spec["layers"], spec["hidden_activation"], spec["output_activation"],
+                       spec["loss"], optimizer, spec["dtype"], seed=None)
+        except (TypeError, ValueError) as exc:
+            raise serialization.ModelFormatError(
+                f"The model's settings are not valid: {exc}") from None
+        net.set_params(spec["params"])
+        state = spec.get("optimizer_state")
+        if state is not None:
+            net.optimizer.state = {k: np.array(v, dtype=net.dtype)
+                                   for k, v in state["vectors"].items()}
+            net.optimizer.iterations = int(state["iterations"])
+        net.metadata = dict(spec.get("metadata") or {})
+        return net
+
     def save(self, path):
         """Save weights and biases (only) to ``path`` as a NumPy ``.npz`` file."""
-        arrays = {f"weights_{i}": w for i, w in enumerate(self.weights)}
-        arrays.update({f"biases_{i}": b for i, b in enumerate(self.biases)})
-        with open(path, "wb") as f:
-            np.savez(f, **arrays)
+        serialization.write_npz(path, self.weights, self.biases)
 
     def load(self, path):
         """Load weights and biases saved by ``save``; they must fit this network's layers.
 
         Nothing changes unless the whole file is valid.
         """
-        self._set_params(serialization.read_npz_params(path, self))
+        arrays = serialization.read_npz(path, self.layers)
+        flat = np.empty(self.n_params, dtype=self.dtype)
+        weights, biases = self._split(flat)
+        for target, array in zip(weights + biases, arrays):
+            target[...] = array
+        self._adopt(flat)
 
     def to_json(self, include_optimizer=False, metadata=None):
         """The whole model as a JSON string (see ``py_nn.serialization``).
 
         ``metadata``, if given, replaces ``self.metadata`` and is saved with the model.
         """
-        return serialization.to_json(self, include_optimizer=include_optimizer, metadata=metadata)
+        if metadata is not None:
+            self.metadata = dict(metadata)
+        return serialization.dumps(self.to_spec(include_optimizer))
 
     @classmethod
     def from_json(cls, text, custom_objects=None):
         """A new network from ``to_json`` output; ValueError if the document is not valid."""
-        return serialization.from_json(text, custom_objects=custom_objects)
+        return cls.from_spec(serialization.loads(text, custom_objects))
 
     def save_model(self, path, include_optimizer=False, metadata=None):
         """Write ``to_json()`` to ``path``."""
-        serialization.save_model(self, path, include_optimizer=include_optimizer,
-                                 metadata=metadata)
+        if metadata is not None:
+            self.metadata = dict(metadata)
+        serialization.write(self.to_spec(include_optimizer), path)
 
     def __repr__(self):
         return (f"NeuralNetwork(layers={self.layers}, hidden_activation="
@@ -420,6 +404,16 @@ class NeuralNetwork:
                 f"{self.output_activation.name or 'custom'!r}, loss="
                 f"{self.loss.name or 'custom'!r}, optimizer={self.optimizer!r}, "
                 f"dtype={self.dtype.name!r})")
+
+
+def from_json(text, custom_objects=None):
+    """A new NeuralNetwork from a ``to_json`` string (or bytes)."""
+    return NeuralNetwork.from_json(text, custom_objects)
+
+
+def load_model(path, custom_objects=None):
+    """A new NeuralNetwork from a file written by ``save_model``."""
+    return NeuralNetwork.from_spec(serialization.read(path, custom_objects))
 
 
 def _print_progress(event):
