@@ -1,7 +1,9 @@
 """The NeuralNetwork class: a multilayer perceptron trained by backpropagation.
 
 Activations, loss and optimizer come from outside (see ``activations``, ``losses``,
-``optimizers``), as in the seed article. Shapes used throughout:
+``optimizers``), as in the seed article. The class keeps the settings and the parameters and
+checks what it is given (``validation``); the passes are in ``engine``, the batch loop in
+``training``, the file format in ``serialization``. Shapes used throughout:
 
 - ``x``: ``(n_samples, layers[0])``; ``y``: ``(n_samples, layers[-1])`` (or integer labels
   ``(n_samples,)`` with ``categorical=True``).
@@ -14,28 +16,10 @@ import math
 
 import numpy as np
 
-from . import activations, kernels, losses, serialization, validation
+from . import engine, serialization, training, validation
 from .activations import get_hidden, get_output
 from .losses import get_loss
 from .optimizers import get_optimizer
-
-# (output fn, output derivative, loss fn, loss derivative) -> gradient of the per-sample loss
-# with respect to the output layer's input z, computed without building Jacobians.
-_FUSED_OUTPUT_GRADIENTS = {
-    # softmax + categorical cross-entropy: J^T (-y / p) = p * sum(y) - y, i.e. p - y for one-hot y
-    (activations.softmax, activations.d_softmax,
-     losses.categorical_crossentropy, losses.d_categorical_crossentropy):
-        lambda p, y: p * y.sum(axis=1, keepdims=True) - y,
-    # identity + mse: the Jacobian is I, so the gradient is d_mse itself
-    (activations.identity, activations.d_identity, losses.mse, losses.d_mse):
-        lambda p, y: 2 * (p - y) / p.shape[1],
-    # sigmoid + binary cross-entropy: p (1 - p) cancels the denominators
-    (activations.sigmoid, activations.d_sigmoid_jacobian,
-     losses.binary_crossentropy, losses.d_binary_crossentropy):
-        lambda p, y: (p - y) / p.shape[1],
-}
-
-_PREDICT_CHUNK = 4096  # rows per forward pass in predict, to bound memory
 
 
 class NeuralNetwork:
@@ -72,8 +56,9 @@ class NeuralNetwork:
         self.rng = np.random.default_rng(seed)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         self.metadata = {}
-        self._fused = _FUSED_OUTPUT_GRADIENTS.get(
-            (*self.output_activation, *self.loss))
+        self._fused = engine.FUSED_OUTPUT_GRADIENTS.get((*self.output_activation, *self.loss))
+        self._spare = None    # a second parameter buffer with its views, for in-place steps
+        self._buffers = None  # what training reuses between batches (training.Buffers)
 
     # ------------------------------------------------------------ parameters
     @property
@@ -83,7 +68,11 @@ class NeuralNetwork:
 
     @property
     def params(self):
-        """The flat parameter vector, shape (n_params,); weights and biases are views of it."""
+        """The flat parameter vector, shape (n_params,); weights and biases are views of it.
+
+        Training steps into a second buffer and then swaps the two, so read ``params`` (and
+        ``weights``, ``biases``) again after training, and ``copy()`` what you want to keep.
+        """
         return self._params
 
     def _initial_params(self):
@@ -110,6 +99,21 @@ class NeuralNetwork:
         """Adopt ``flat`` (n_params,) as the parameter buffer and rebuild the views into it."""
         self._params = flat
         self.weights, self.biases = self._split(flat)
+        if self._spare is not None and np.shares_memory(self._spare[0], flat):
+            self._spare = None
+
+    def _spare_params(self):
+        """The second parameter buffer (n_params,), for an optimizer step to write into."""
+        if self._spare is None:
+            flat = np.empty_like(self._params)
+            self._spare = (flat, *self._split(flat))
+        return self._spare[0]
+
+    def _swap_params(self):
+        """Make the spare buffer the parameters (after a checked step); the old ones spare."""
+        live = (self._params, self.weights, self.biases)
+        self._params, self.weights, self.biases = self._spare
+        self._spare = live
 
     def _split(self, flat):
         """Views of ``flat`` shaped as the weight matrices and bias rows."""
@@ -124,71 +128,25 @@ class NeuralNetwork:
             offset += fan_out
         return weights, biases
 
-    # ------------------------------------------------------------ forward / backward
+    # ------------------------------------------------------------ the math (see engine.py)
     def _forward(self, x):
         """Pass ``x`` (n, layers[0]) through; return ``[(z_i, a_i)]`` per layer (input, output)."""
-        io, a = [], x
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = kernels.mm(a, w)
-            z += b
-            act = self.output_activation[0] if i == last else self.hidden_activation[0]
-            a = act(z)
-            if a.shape != z.shape:
-                kind = "output_activation" if i == last else "hidden_activation"
-                raise ValueError(f"{kind} returned shape {a.shape} for input of shape "
-                                 f"{z.shape}; it must return the same shape.")
-            io.append((z, a))
-        return io
+        return engine.forward(self, x)
 
     def _output_delta(self, z, p, y):
         """Gradient of each sample's loss w.r.t. the output layer input z: (n, m)."""
-        if self._fused is not None:
-            return self._fused(p, y)
-        n, m = p.shape
-        d_loss = self.loss[1](p, y)
-        if np.shape(d_loss) != (n, 1, m):
-            raise ValueError(f"loss derivative returned shape {np.shape(d_loss)}; expected "
-                             f"{(n, 1, m)} (a row vector per sample, see py_nn.losses).")
-        jacobians = self.output_activation[1](z)
-        if np.shape(jacobians) != (n, m, m):
-            raise ValueError(f"output_activation derivative returned shape "
-                             f"{np.shape(jacobians)}; expected {(n, m, m)} (a Jacobian per "
-                             f"sample, see py_nn.activations).")
-        return np.matmul(d_loss, jacobians)[:, 0, :]
+        return engine.output_delta(self, z, p, y)
 
     def _backward(self, x, io, y):
-        """Gradient of the batch-mean loss as a flat vector (n_params,)."""
-        grad = np.empty_like(self._params)
-        d_weights, d_biases = self._split(grad)
-        z, p = io[-1]
-        delta = self._output_delta(z, p, y) / x.shape[0]
-        for i in range(len(self.weights) - 1, -1, -1):
-            a_prev = x if i == 0 else io[i - 1][1]
-            kernels.mm_tn(a_prev, delta, out=d_weights[i])
-            np.sum(delta, axis=0, keepdims=True, out=d_biases[i])
-            if i > 0:
-                z_prev = io[i - 1][0]
-                d_act = self.hidden_activation[1](z_prev)
-                if np.shape(d_act) != z_prev.shape:
-                    raise ValueError(f"hidden_activation derivative returned shape "
-                                     f"{np.shape(d_act)}; expected {z_prev.shape}, the shape "
-                                     f"of its input (hidden derivatives act elementwise).")
-                delta = kernels.mm_nt(delta, self.weights[i]) * d_act
-        return grad
+        """Gradient of the batch-mean loss as a new flat vector (n_params,)."""
+        return engine.backward(self, x, io, y)
 
-    def _apply_update(self, grad, where):
-        """Ask the optimizer for new parameters; adopt them only if they are usable."""
-        new = np.asarray(self.optimizer.update(self._params, grad))
-        if new.shape != self._params.shape:
-            raise ValueError(f"optimizer.update returned shape {new.shape}; expected "
-                             f"{self._params.shape} (a flat vector of all parameters).")
-        if not math.isfinite(new.sum()):  # one pass, no temporary: NaN and inf propagate
-            raise FloatingPointError(
-                f"Training diverged at {where}: the update made some weights NaN or inf. The "
-                f"model keeps its weights from before this batch; lower the learning rate.")
-        if new is not self._params:
-            self._adopt(np.ascontiguousarray(new, dtype=self.dtype))
+    def _predict(self, x):
+        """Forward pass on checked input, in chunks; returns (n, layers[-1])."""
+        return engine.predict(self, x)
+
+    def _mean_loss(self, p, y):
+        return engine.mean_loss(self, p, y)
 
     # ------------------------------------------------------------ training
     def fit_steps(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
@@ -218,46 +176,7 @@ class NeuralNetwork:
         x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, categorical)
         val = validation.check_validation_data(validation_data, self.layers, self.dtype,
                                                categorical)
-        return self._train(x, targets, labels, batch_size, epochs, shuffle, val)
-
-    def _train(self, x, y, labels, batch_size, epochs, shuffle, val):
-        n = len(x)
-        batches = math.ceil(n / batch_size)
-        for epoch in range(1, epochs + 1):
-            order = self.rng.permutation(n) if shuffle else np.arange(n)
-            loss_sum, correct, seen = 0.0, 0, 0
-            for batch in range(1, batches + 1):
-                idx = order[(batch - 1) * batch_size: batch * batch_size]
-                xb, yb = x[idx], y[idx]
-                io = self._forward(xb)
-                p = io[-1][1]
-                batch_loss = self._mean_loss(p, yb)
-                where = f"epoch {epoch}, batch {batch}"
-                if not math.isfinite(batch_loss):
-                    raise FloatingPointError(
-                        f"Training diverged at {where}: the loss is {batch_loss}. The model "
-                        f"keeps its weights from before this batch; lower the learning rate.")
-                self._apply_update(self._backward(xb, io, yb), where)
-                loss_sum += batch_loss * len(idx)
-                seen += len(idx)
-                if labels is not None:
-                    correct += int(np.count_nonzero(p.argmax(axis=1) == labels[idx]))
-                yield {"event": "batch", "epoch": epoch, "epochs": epochs, "batch": batch,
-                       "batches": batches, "loss": loss_sum / seen,
-                       "accuracy": correct / seen if labels is not None else None,
-                       "samples": seen}
-            record = {"loss": loss_sum / seen,
-                      "accuracy": correct / seen if labels is not None else None,
-                      "val_loss": None, "val_accuracy": None}
-            if val is not None:
-                x_val, y_val, val_labels = val
-                p_val = self._predict(x_val)
-                record["val_loss"] = self._mean_loss(p_val, y_val)
-                if val_labels is not None:
-                    record["val_accuracy"] = float(np.mean(p_val.argmax(axis=1) == val_labels))
-            for key, value in record.items():
-                self.history[key].append(value)
-            yield {"event": "epoch", "epoch": epoch, "epochs": epochs, **record}
+        return training.train(self, x, targets, labels, batch_size, epochs, shuffle, val)
 
     def fit(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
             shuffle=True, verbose=True, callback=None):
@@ -284,20 +203,6 @@ class NeuralNetwork:
         return epoch_losses
 
     # ------------------------------------------------------------ inference
-    def _predict(self, x):
-        """Forward pass on checked input, in chunks; returns (n, layers[-1])."""
-        outputs = []
-        for start in range(0, len(x), _PREDICT_CHUNK):
-            outputs.append(self._forward(x[start:start + _PREDICT_CHUNK])[-1][1])
-        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
-
-    def _mean_loss(self, p, y):
-        per_sample = self.loss[0](p, y)
-        if np.shape(per_sample) != (len(p), 1):
-            raise ValueError(f"loss returned shape {np.shape(per_sample)}; expected "
-                             f"{(len(p), 1)} (one loss per sample).")
-        return float(np.mean(per_sample))
-
     def predict(self, x, labels=False):
         """Output activations (n, layers[-1]), or class labels (n,) with ``labels=True``."""
         p = self._predict(validation.check_x(x, self.layers, self.dtype))
