@@ -117,8 +117,9 @@ OUTPUT_IN_PLACE = {activations.softmax: _softmax, activations.sigmoid: _sigmoid,
 class Workspace:
     """Reused buffers for batches of ``rows`` samples of a network with these ``layers``.
 
-    ``x`` (rows, layers[0]), ``y`` (rows, layers[-1]), ``labels``/``pred`` (rows,) intp,
-    ``hit`` (rows,) bool; per layer i: ``z[i]``, ``a[i]``, ``delta[i]``, ``scratch[i]``
+    ``x`` (rows, layers[0]), ``y`` (rows, layers[-1]), ``labels``/``pred``/``flat`` (rows,)
+    intp, ``offsets`` (rows,) = row * layers[-1], ``picked`` (rows,), ``hit`` (rows,) bool;
+    per layer i: ``z[i]``, ``a[i]``, ``delta[i]``, ``scratch[i]``
     (rows, layers[i+1]), ``mask[i]`` bool of the same shape and ``row[i]`` (rows, 1).
     """
 
@@ -132,6 +133,9 @@ class Workspace:
         self.labels = np.empty(rows, dtype=np.intp)
         self.pred = np.empty(rows, dtype=np.intp)
         self.hit = np.empty(rows, dtype=bool)
+        self.offsets = np.arange(0, rows * layers[-1], layers[-1], dtype=np.intp)  # k * m
+        self.flat = np.empty(rows, dtype=np.intp)
+        self.picked = np.empty(rows, dtype=dtype)
         self.z = [new(m) for m in outs]
         self.a = [new(m) for m in outs]
         self.delta = [new(m) for m in outs]
@@ -179,8 +183,23 @@ def predict(net, x):
     return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
 
-def mean_loss(net, p, y):
-    """The loss averaged over the samples of p and y (n, m), as a Python float."""
+def mean_loss(net, p, y, labels=None, ws=None):
+    """The loss averaged over the samples of p and y (n, m), as a Python float.
+
+    With ``labels`` (n,), the classes of one-hot rows y, and a workspace, softmax with the
+    built-in cross-entropy reads one probability per sample: the other terms of its sum are
+    0 (and a NaN anywhere in a softmax row is in every entry of it, so nothing is missed).
+    """
+    if (labels is not None and ws is not None and net.loss[0] is losses.categorical_crossentropy
+            and net.output_activation[0] is activations.softmax):
+        picked = ws.picked                       # -log(p[k, labels[k]] + EPS), shape (n,)
+        np.add(ws.offsets, labels, out=ws.flat)
+        np.take(p.reshape(-1), ws.flat, out=picked, mode="clip")
+        picked += losses.EPS
+        np.log(picked, out=picked)
+        # what np.mean does (sum in the array's dtype, divide as float64, round back),
+        # without its Python overhead
+        return float(picked.dtype.type(-float(np.add.reduce(picked)) / len(picked)))
     per_sample = net.loss[0](p, y)
     if np.shape(per_sample) != (len(p), 1):
         raise ValueError(f"loss returned shape {np.shape(per_sample)}; expected "

@@ -87,9 +87,10 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
             ws = buffers.workspace(len(idx))
             xb = np.take(x, idx, axis=0, out=ws.x, mode="clip")
             yb = np.take(y, idx, axis=0, out=ws.y, mode="clip")
+            lb = None if labels is None else np.take(labels, idx, out=ws.labels, mode="clip")
             io = engine.forward(net, xb, ws)
             p = io[-1][1]
-            batch_loss = engine.mean_loss(net, p, yb)
+            batch_loss = engine.mean_loss(net, p, yb, lb, ws)
             if not math.isfinite(batch_loss):
                 raise FloatingPointError(
                     f"Training diverged at epoch {epoch}, batch {batch}: the loss is "
@@ -101,9 +102,9 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
             step(net, grad, (epoch, batch), fast)
             loss_sum += batch_loss * len(idx)
             seen += len(idx)
-            if labels is not None:
+            if lb is not None:
                 np.argmax(p, axis=1, out=ws.pred)
-                np.equal(ws.pred, np.take(labels, idx, out=ws.labels, mode="clip"), out=ws.hit)
+                np.equal(ws.pred, lb, out=ws.hit)
                 correct += int(np.count_nonzero(ws.hit))
             yield {"event": "batch", "epoch": epoch, "epochs": epochs, "batch": batch,
                    "batches": batches, "loss": loss_sum / seen,

@@ -224,3 +224,19 @@ def test_weights_stay_views_of_params_through_training(rng):
     for _ in net.fit_steps(x, labels, 10, 1, categorical=True):
         for array in net.weights + net.biases:
             assert np.shares_memory(array, net.params)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_label_shortcut_of_the_crossentropy_equals_the_full_sum(dtype, rng):
+    from py_nn import engine
+
+    net = py_nn.NeuralNetwork([4, 5, 6], dtype=dtype, seed=0)
+    ws = engine.Workspace(net.layers, net.dtype, 9)
+    labels = rng.integers(0, 6, 9)
+    y = np.eye(6, dtype=dtype)[labels]
+    p = py_nn.softmax(rng.normal(0, 4, (9, 6)).astype(dtype))
+    p[2, labels[2]] = 0.0                                   # log(0 + EPS) stays finite
+    expected = float(np.mean(py_nn.categorical_crossentropy(p, y)))
+    assert engine.mean_loss(net, p, y, labels.astype(np.intp), ws) == expected
+    p[4] = np.nan
+    assert np.isnan(engine.mean_loss(net, p, y, labels.astype(np.intp), ws))
