@@ -58,7 +58,6 @@ class NeuralNetwork:
         self.metadata = {}
         self._fused = engine.FUSED_OUTPUT_GRADIENTS.get((*self.output_activation, *self.loss))
         self._spare = None    # a second parameter buffer with its views, for in-place steps
-        self._buffers = None  # what training reuses between batches (training.Buffers)
 
     # ------------------------------------------------------------ parameters
     @property

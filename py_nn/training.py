@@ -18,9 +18,10 @@ _MAX_WORKSPACES = 4  # batch sizes kept at once (a fit needs two: full and last 
 
 
 class Buffers:
-    """What a network reuses between batches: the gradient and a workspace per batch size.
+    """What one fit reuses between batches: the gradient and a workspace per batch size.
 
-    ``grad`` is ``(flat (n_params,), weight views, bias views)``.
+    ``grad`` is ``(flat (n_params,), weight views, bias views)``. Made when a fit starts and
+    dropped when it ends, so a network keeps no batch-sized memory between fits.
     """
 
     def __init__(self, net):
@@ -28,9 +29,6 @@ class Buffers:
         self.grad = (flat, *net._split(flat))
         self.layers, self.dtype = list(net.layers), net.dtype
         self.workspaces = {}
-
-    def fits(self, net):
-        return self.layers == net.layers and self.dtype == net.dtype
 
     def workspace(self, rows):
         ws = self.workspaces.get(rows)
@@ -72,9 +70,7 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
     x (n, layers[0]) and y (n, layers[-1]) of the model dtype, labels (n,) or None, val
     ``(x_val, y_val, labels_val)`` or None.
     """
-    if net._buffers is None or not net._buffers.fits(net):
-        net._buffers = Buffers(net)
-    buffers = net._buffers
+    buffers = Buffers(net)
     if labels is not None:
         labels = labels.astype(np.intp, copy=False)
     n = len(x)

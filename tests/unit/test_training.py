@@ -175,13 +175,16 @@ def test_an_epoch_allocates_no_parameter_sized_arrays(rng):
     x, labels = blobs(rng, n=160)
     x = np.hstack([x] * 20)                                     # 100 inputs
     net = py_nn.NeuralNetwork([100, 300, 3], optimizer=py_nn.SGD(momentum=0.9), seed=0)
-    net.fit(x, labels, 16, 1, categorical=True, verbose=False)  # buffers are made here
+    steps = net.fit_steps(x, labels, 16, 2, categorical=True)
+    while next(steps)["event"] != "epoch":                     # buffers are made here
+        pass
     tracemalloc.start()
     try:
-        net.fit(x, labels, 16, 1, categorical=True, verbose=False)
+        events = list(steps)                                    # the whole second epoch
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    assert [e["event"] for e in events] == ["batch"] * 10 + ["epoch"]
     one_vector = net.params.nbytes                              # 30,903 float64: 247 KB
     assert peak < one_vector / 4, f"peak {peak} bytes during an epoch (params {one_vector})"
 
