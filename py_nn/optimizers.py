@@ -66,6 +66,15 @@ class Optimizer:
     def _step(self, gradient):
         raise NotImplementedError(f"{type(self).__name__} must define _apply (or _step).")
 
+    def _adaptive_step(self, params, g, mean_sq, out):
+        """out <- params - lr * g / (sqrt(mean_sq) + eps); ``g`` is overwritten and
+        ``mean_sq`` may be ``out`` itself."""
+        np.sqrt(mean_sq, out=out)
+        out += self.eps
+        g *= -self.lr
+        g /= out
+        np.add(params, g, out=out)
+
     def get_config(self):
         """The constructor arguments, so ``type(self)(**get_config())`` rebuilds it."""
         return {"lr": self.lr}
@@ -131,13 +140,9 @@ class Adagrad(Optimizer):
 
     def _apply(self, params, g, out):
         s = self.state["sum_sq"]
-        np.multiply(g, g, out=out)               # out is scratch until the last line
+        np.multiply(g, g, out=out)               # out is scratch until the last step
         s += out
-        np.sqrt(s, out=out)
-        out += self.eps
-        g *= -self.lr
-        g /= out
-        np.add(params, g, out=out)
+        self._adaptive_step(params, g, s, out)
 
     def get_config(self):
         return {"lr": self.lr, "eps": self.eps}
@@ -162,15 +167,11 @@ class RMSprop(Optimizer):
 
     def _apply(self, params, g, out):
         s = self.state["mean_sq"]
-        np.multiply(g, 1 - self.rho, out=out)    # out is scratch until the last line
+        np.multiply(g, 1 - self.rho, out=out)    # out is scratch until the last step
         out *= g
         s *= self.rho
         s += out
-        np.sqrt(s, out=out)
-        out += self.eps
-        g *= -self.lr
-        g /= out
-        np.add(params, g, out=out)
+        self._adaptive_step(params, g, s, out)
 
     def get_config(self):
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps}
@@ -205,12 +206,8 @@ class Adam(Optimizer):
         v *= self.beta2
         v += out
         np.divide(v, 1 - self.beta2 ** t, out=out)   # v_hat
-        np.sqrt(out, out=out)
-        out += self.eps
         np.divide(m, 1 - self.beta1 ** t, out=g)     # m_hat
-        g *= -self.lr
-        g /= out
-        np.add(params, g, out=out)
+        self._adaptive_step(params, g, out, out)
 
     def get_config(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
