@@ -98,7 +98,7 @@ class NeuralNetwork:
         """Adopt ``flat`` (n_params,) as the parameter buffer and rebuild the views into it."""
         self._params = flat
         self.weights, self.biases = self._split(flat)
-        if self._spare is not None and np.shares_memory(self._spare[0], flat):
+        if self._spare is not None and np.may_share_memory(self._spare[0], flat):
             self._spare = None
 
     def _spare_params(self):
