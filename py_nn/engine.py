@@ -20,7 +20,7 @@ PREDICT_CHUNK = 4096  # rows per forward pass in predict, to bound memory
 # takes p = f(z) and y, both (n, m), and returns (n, m), into ``out`` when given.
 def _softmax_crossentropy(p, y, out=None):
     """softmax + categorical cross-entropy: J^T (-y / p) = p * sum(y) - y (p - y if one-hot)."""
-    out = np.multiply(p, y.sum(axis=1, keepdims=True), out=out)
+    out = np.multiply(p, np.add.reduce(y, axis=1, keepdims=True), out=out)
     out -= y
     return out
 
@@ -70,10 +70,10 @@ def _sigmoid(z, out, ws, i):
 
 def _softmax(z, out, ws, i):
     row = ws.row[i]                            # (n, 1)
-    np.max(z, axis=1, keepdims=True, out=row)
+    np.maximum.reduce(z, axis=1, keepdims=True, out=row)   # what np.max / np.sum call
     np.subtract(z, row, out=out)
     np.exp(out, out=out)
-    np.sum(out, axis=1, keepdims=True, out=row)
+    np.add.reduce(out, axis=1, keepdims=True, out=row)
     out /= row
     return out
 
@@ -194,7 +194,7 @@ def mean_loss(net, p, y, labels=None, ws=None):
             and net.output_activation[0] is activations.softmax):
         picked = ws.picked                       # -log(p[k, labels[k]] + EPS), shape (n,)
         np.add(ws.offsets, labels, out=ws.flat)
-        np.take(p.reshape(-1), ws.flat, out=picked, mode="clip")
+        p.reshape(-1).take(ws.flat, out=picked, mode="clip")
         picked += losses.EPS
         np.log(picked, out=picked)
         # what np.mean does (sum in the array's dtype, divide as float64, round back),
@@ -245,7 +245,7 @@ def backward(net, x, io, y, ws=None, grad=None, scale=1.0):
     for i in range(len(net.weights) - 1, -1, -1):
         a_prev = x if i == 0 else io[i - 1][1]
         kernels.mm_tn(a_prev, delta, out=d_weights[i])
-        np.sum(delta, axis=0, keepdims=True, out=d_biases[i])
+        np.add.reduce(delta, axis=0, keepdims=True, out=d_biases[i])   # np.sum, less overhead
         if i == 0:
             break
         z_prev, a_prev = io[i - 1]

@@ -53,7 +53,7 @@ def step(net, grad, where, fast=None):
         if new.shape != net.params.shape:
             raise ValueError(f"optimizer.update returned shape {new.shape}; expected "
                              f"{net.params.shape} (a flat vector of all parameters).")
-    if not math.isfinite(new.sum()):  # one pass, no temporary: NaN and inf propagate
+    if not math.isfinite(np.add.reduce(new)):  # new.sum(): one pass; NaN and inf propagate
         raise FloatingPointError(
             f"Training diverged at epoch {where[0]}, batch {where[1]}: the update made some "
             f"weights NaN or inf. The model keeps its weights from before this batch; lower "
@@ -81,9 +81,11 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
         for batch in range(1, batches + 1):
             idx = order[(batch - 1) * batch_size: batch * batch_size]
             ws = buffers.workspace(len(idx))
-            xb = np.take(x, idx, axis=0, out=ws.x, mode="clip")
-            yb = np.take(y, idx, axis=0, out=ws.y, mode="clip")
-            lb = None if labels is None else np.take(labels, idx, out=ws.labels, mode="clip")
+            # ndarray and ufunc methods rather than np.take / np.sum / np.argmax: the same
+            # C code without NumPy's Python wrappers, which cost more than these small arrays
+            xb = x.take(idx, axis=0, out=ws.x, mode="clip")
+            yb = y.take(idx, axis=0, out=ws.y, mode="clip")
+            lb = None if labels is None else labels.take(idx, out=ws.labels, mode="clip")
             io = engine.forward(net, xb, ws)
             p = io[-1][1]
             batch_loss = engine.mean_loss(net, p, yb, lb, ws)
@@ -99,9 +101,9 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
             loss_sum += batch_loss * len(idx)
             seen += len(idx)
             if lb is not None:
-                np.argmax(p, axis=1, out=ws.pred)
+                p.argmax(axis=1, out=ws.pred)
                 np.equal(ws.pred, lb, out=ws.hit)
-                correct += int(np.count_nonzero(ws.hit))
+                correct += int(np.add.reduce(ws.hit))
             yield {"event": "batch", "epoch": epoch, "epochs": epochs, "batch": batch,
                    "batches": batches, "loss": loss_sum / seen,
                    "accuracy": correct / seen if labels is not None else None,
