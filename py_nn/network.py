@@ -195,7 +195,8 @@ class NeuralNetwork:
         except ValueError as exc:
             raise ValueError(f"{name} must be a 2-D array of numbers; {exc}") from None
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
+            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}. Convert it first, "
+                            f"e.g. np.asarray({name.split()[-1]}, dtype=float).")
         n_in = self.layers[0]
         if arr.ndim != 2 or arr.shape[1] != n_in:
             hint = (" For a single sample use x.reshape(1, -1)."
@@ -225,7 +226,8 @@ class NeuralNetwork:
         if arr.ndim == 1 and m == 1:
             arr = arr[:, None]
         if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
+            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}. Convert it first, "
+                            f"e.g. np.asarray({name.split()[-1]}, dtype=float).")
         if arr.ndim != 2 or arr.shape[1] != m:
             raise ValueError(f"{name} must have shape (n_samples, {m}) for layers "
                              f"{self.layers}, or be integer class labels of shape "
@@ -284,7 +286,8 @@ class NeuralNetwork:
         val = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise ValueError("validation_data must be a tuple (x_val, y_val).")
+                raise ValueError(f"validation_data must be a tuple (x_val, y_val); got "
+                                 f"{type(validation_data).__name__}.")
             val = self._check_xy(*validation_data, categorical, prefix="validation ")
         return self._train(x, targets, labels, batch_size, epochs, shuffle, val)
 

@@ -15,12 +15,16 @@ def _as_labels(labels, name="labels"):
             raise ValueError(f"{name} contains NaN or inf; class labels must be integers.")
         if not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} must hold whole numbers (class labels); "
-                             f"got e.g. {arr[arr != np.round(arr)][0]!r}.")
+                             f"got e.g. {float(arr[arr != np.round(arr)][0])!r}. Class "
+                             f"labels count 0, 1, 2, ...; round them or fix the data.")
     elif arr.dtype.kind not in "iub":
-        raise ValueError(f"{name} must hold integer class labels; got dtype {arr.dtype}.")
+        raise ValueError(f"{name} must hold integer class labels; got dtype {arr.dtype}. "
+                         f"Number the classes 0..n-1 first, e.g. "
+                         f"np.unique({name.split()[-1]}, return_inverse=True)[1].")
     arr = arr.astype(np.int64)
     if arr.size and arr.min() < 0:
-        raise ValueError(f"{name} must be >= 0; got {arr.min()}.")
+        raise ValueError(f"{name} must hold class labels >= 0 (the first class is 0); "
+                         f"got {arr.min()}.")
     return arr
 
 
