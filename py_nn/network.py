@@ -193,7 +193,9 @@ class NeuralNetwork:
         try:
             arr = np.asarray(x)
         except ValueError as exc:
-            raise ValueError(f"{name} must be a 2-D array of numbers; {exc}") from None
+            raise ValueError(f"{name} must be a 2-D array of numbers, {self.layers[0]} in every "
+                             f"row; NumPy could not make one ({str(exc).split('.')[0]}). Check "
+                             f"that every row has {self.layers[0]} numbers.") from None
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}. Convert it first, "
                             f"e.g. np.asarray({name.split()[-1]}, dtype=float).")

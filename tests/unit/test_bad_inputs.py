@@ -67,7 +67,8 @@ CASES = [
      "x must hold numbers; got dtype <U1. Convert it first, e.g. np.asarray(x, dtype=float)."),
     ("x-ragged-rows", "predict([[1, 2, 3, 4], [1, 2]])",
      lambda net: net.predict([[1, 2, 3, 4], [1, 2]]),
-     "x must be a 2-D array of numbers;"),
+     "x must be a 2-D array of numbers, 4 in every row; NumPy could not make one (setting an "
+     "array element with a sequence). Check that every row has 4 numbers."),
     ("x-with-nan", "fit(x with NaN in row 5, ...)",
      lambda net: net.fit(with_nan(X, 5, 2), Y, 4, 1, categorical=True, verbose=False),
      "x contains NaN or inf (first in row 5); remove or replace those values."),

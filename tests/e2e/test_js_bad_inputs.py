@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_keep import FILL_STORAGE  # fills localStorage to the browser's quota
 
 ROOT = Path(__file__).resolve().parents[2]
 FIVE_OUTPUTS = "FIVE_OUTPUTS"     # placeholder: a real py_nn document with layers [784, 16, 5]
@@ -122,7 +123,7 @@ def record(case_id, shown_input, message, test=None):
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"where": "window.pynn", "input": shown_input, "message": message,
-                                "test": "tests/e2e/test_bad_inputs.py::" + (test or f"test_bad_input[{case_id}]")}) + "\n")
+                                "test": "tests/e2e/test_js_bad_inputs.py::" + (test or f"test_bad_input[{case_id}]")}) + "\n")
 
 
 def documents(default_model_text):
@@ -175,15 +176,6 @@ def test_bad_input(page, default_model_text, case_id, shown_input, expression, e
     assert after["active"] == before["active"], f"{shown_input} changed the active model"
     assert after["probabilities"] == before["probabilities"], f"{shown_input} changed the model's predictions"
     assert page.errors == [], page.errors
-
-
-FILL_STORAGE = """() => {
-    let i = 0, size = 1 << 20;
-    while (size >= 16) {
-        try { localStorage.setItem('e2e-filler-' + (i++), 'x'.repeat(size)); }
-        catch (e) { size = Math.floor(size / 4); }
-    }
-}"""
 
 
 def test_bad_input_storage_full(page):
