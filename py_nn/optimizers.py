@@ -238,7 +238,8 @@ def get_optimizer(identifier, **settings):
         try:
             return OPTIMIZERS[key](**settings)
         except TypeError as exc:
-            raise TypeError(f"optimizer {key!r}: {exc}") from None
+            valid = ", ".join(OPTIMIZERS[key]().get_config())
+            raise TypeError(f"optimizer {key!r}: {exc}; its settings are {valid}.") from None
     if not callable(getattr(identifier, "update", None)):
         raise TypeError(f"optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an "
                         f"object with .update(old_params, gradient); got {identifier!r}.")

@@ -242,12 +242,15 @@ def loads(text, custom_objects=None):
     if isinstance(text, (bytes, bytearray)):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
-        raise TypeError(f"from_json expects a JSON string; got {type(text).__name__}.")
+        hint = (" For a dict use json.dumps(doc) first." if isinstance(text, dict)
+                else " Read the file first, e.g. open(path).read(), or use load_model(path).")
+        raise TypeError(f"from_json expects a JSON string; got {type(text).__name__}.{hint}")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         snippet = text[:40].replace("\n", " ")
-        raise ModelFormatError(f"Not valid JSON ({exc.msg} at character {exc.pos}); a py_nn "
+        raise ModelFormatError(f"Not valid JSON ({exc.msg}: character {exc.pos} of "
+                               f"{len(text)}, cut off or not a model file?); a py_nn "
                                f"model file starts with '{{\"format\": \"py_nn.model\"'. Got: "
                                f"{snippet!r}{'...' if len(text) > 40 else ''}") from None
     return decode(doc, custom_objects)
@@ -255,8 +258,13 @@ def loads(text, custom_objects=None):
 
 def read(path, custom_objects=None):
     """The spec of a file written by ``write``."""
-    with open(path, "rb") as f:
-        return loads(f.read(), custom_objects)
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No model file at {str(path)!r}: check the path, or write one "
+                                f"with save_model(path) first.") from None
+    return loads(text, custom_objects)
 
 
 # ---------------------------------------------------------------- the seed's weights-only .npz
@@ -280,6 +288,9 @@ def read_npz(path, layers):
     """The arrays of a ``write_npz`` file as a list (weights..., biases...), shapes checked."""
     try:
         archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No weights file at {str(path)!r}: check the path, or write one "
+                                f"with save(path) first.") from None
     except (OSError, ValueError) as exc:
         raise ModelFormatError(f"{path!s} is not a weights file written by save(): {exc}") \
             from None

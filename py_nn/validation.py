@@ -46,12 +46,16 @@ def as_labels(labels, name="labels"):
             raise ValueError(f"{name} contains NaN or inf; class labels must be integers.")
         if not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} must hold whole numbers (class labels); "
-                             f"got e.g. {arr[arr != np.round(arr)][0]!r}.")
+                             f"got e.g. {float(arr[arr != np.round(arr)][0])!r}. Class "
+                         f"labels count 0, 1, 2, ...; round them or fix the data.")
     elif arr.dtype.kind not in "iub":
-        raise ValueError(f"{name} must hold integer class labels; got dtype {arr.dtype}.")
+        raise ValueError(f"{name} must hold integer class labels; got dtype {arr.dtype}. "
+                         f"Number the classes 0..n-1 first, e.g. "
+                         f"np.unique({name.split()[-1]}, return_inverse=True)[1].")
     arr = arr.astype(np.int64)
     if arr.size and arr.min() < 0:
-        raise ValueError(f"{name} must be >= 0; got {arr.min()}.")
+        raise ValueError(f"{name} must hold class labels >= 0 (the first class is 0); "
+                         f"got {arr.min()}.")
     return arr
 
 
@@ -60,9 +64,12 @@ def check_x(x, layers, dtype, name="x"):
     try:
         arr = np.asarray(x)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a 2-D array of numbers; {exc}") from None
+        raise ValueError(f"{name} must be a 2-D array of numbers, {layers[0]} in every "
+                         f"row; NumPy could not make one ({str(exc).split('.')[0]}). Check "
+                         f"that every row has {layers[0]} numbers.") from None
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
+        raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}. Convert it first, "
+                        f"e.g. np.asarray({name.split()[-1]}, dtype=float).")
     n_in = layers[0]
     if arr.ndim != 2 or arr.shape[1] != n_in:
         hint = (" For a single sample use x.reshape(1, -1)."
@@ -94,7 +101,8 @@ def check_targets(y, layers, dtype, name="y"):
     if arr.ndim == 1 and m == 1:
         arr = arr[:, None]
     if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
+        raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}. Convert it first, "
+                        f"e.g. np.asarray({name.split()[-1]}, dtype=float).")
     if arr.ndim != 2 or arr.shape[1] != m:
         raise ValueError(f"{name} must have shape (n_samples, {m}) for layers "
                          f"{layers}, or be integer class labels of shape "
@@ -133,5 +141,6 @@ def check_validation_data(validation_data, layers, dtype, categorical):
     if validation_data is None:
         return None
     if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-        raise ValueError("validation_data must be a tuple (x_val, y_val).")
+        raise ValueError(f"validation_data must be a tuple (x_val, y_val); got "
+                         f"{type(validation_data).__name__}.")
     return check_xy(*validation_data, layers, dtype, categorical, prefix="validation ")

@@ -12,6 +12,7 @@ wheel          the py_nn wheel (files generated into py_nn/ first, then the whee
 default_model  the default model's recipe, its cache, and its training
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
 serve          the static server (``python3 build.py serve`` and the end-to-end tests)
+bad_inputs     README's table of bad inputs and their messages, written from the tests
 suites         the test suites, their JUnit reports and the summary; Chromium install
 bench          the training benchmark table (CPython and Pyodide in Node), then bench_web
 bench_web      the browser comparison: py_nn page vs TensorFlow.js wasm vs CPython, Ready, bytes

@@ -106,8 +106,11 @@ function toPixels(pixels, inputs) {
       throw new Error(`predict() expected ${inputs} pixel values (${side}x${side}); got ${got}.`);
     }
     const out = Float32Array.from(pixels);
-    if (out.some((v) => !Number.isFinite(v))) {
-      throw new Error('predict() expected numbers from 0 (background) to 1 (ink); got a non-number value.');
+    const at = out.findIndex((v) => !(v >= 0 && v <= 1)); // NaN fails both comparisons
+    if (at >= 0) {
+      const got = typeof pixels[at] === 'number' ? String(pixels[at]) : JSON.stringify(pixels[at]);
+      const hint = out[at] > 1 && out[at] <= 255 ? ' Divide 0..255 grey levels by 255.' : '';
+      throw new Error(`predict() expected pixel values from 0 (background) to 1 (ink); got ${got} at index ${at}.${hint}`);
     }
     return out;
   }

@@ -433,7 +433,7 @@ export class Session extends EventTarget {
     let label;
     if (typeof file === 'string') {
       text = file;
-      label = 'imported model';
+      label = 'the text';
     } else if (file && typeof file.text === 'function') {
       label = file.name ? `"${file.name}"` : 'the file';
       if (file.size > MAX_IMPORT_CHARS) {
@@ -445,6 +445,9 @@ export class Session extends EventTarget {
         `importModel() expected a File, Blob or the model JSON text; got ${file === null ? 'null' : typeof file}. ` +
           'Pick the .json file that Export wrote.'
       );
+    }
+    if (!text.trim()) {
+      throw new Error(`Cannot import ${label}: it is empty. The active model is unchanged; pick a .json file written by Export.`);
     }
     await this.start();
     if (this.training) throw new Error(`${BUSY} importing a model.`);
