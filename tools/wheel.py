@@ -8,14 +8,14 @@ from tools.paths import DIST, PACKAGE, ROOT
 
 
 def pynn_version():
-    """Read ``__version__`` from py_nn/__init__.py without importing it."""
-    init = PACKAGE / "__init__.py"
-    if not init.exists():
-        raise BuildError("py_nn/__init__.py does not exist yet: nothing to build a wheel from.")
-    for line in init.read_text().splitlines():
+    """Read ``__version__`` from py_nn/_version.py without importing the package."""
+    source = PACKAGE / "_version.py"
+    if not source.exists():
+        raise BuildError("py_nn/_version.py does not exist: nothing to build a wheel from.")
+    for line in source.read_text().splitlines():
         if line.startswith("__version__"):
             return line.split("=", 1)[1].strip().strip("\"'")
-    raise BuildError("py_nn/__init__.py has no __version__ line")
+    raise BuildError("py_nn/_version.py has no __version__ line")
 
 
 def generate_package_files(package_dir=PACKAGE):
