@@ -461,6 +461,12 @@ def build_wheel():
     version = pynn_version()
     if not (ROOT / "README.md").exists():
         raise BuildError("README.md is missing: pyproject.toml uses it as the wheel's description.")
+    # The WebAssembly SIMD kernel (a git-ignored build output) goes into the wheel.
+    from tools.wasm_kernel import SIMD_IN_WHEEL, WasmKernelError, build_kernel
+    try:
+        build_kernel(ROOT / SIMD_IN_WHEEL, log=info)
+    except WasmKernelError as error:
+        raise BuildError(f"building the WebAssembly SIMD kernel: {error}") from None
     DIST.mkdir(exist_ok=True)
     for old in DIST.glob("py_nn-*.whl"):
         old.unlink()
@@ -472,8 +478,9 @@ def build_wheel():
         raise BuildError(f"expected {wheel.name} in dist/, found {[p.name for p in DIST.iterdir()]}")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-    if "py_nn/__init__.py" not in names:
-        raise BuildError(f"{wheel.name} does not contain py_nn/__init__.py")
+    for needed in ("py_nn/__init__.py", SIMD_IN_WHEEL):
+        if needed not in names:
+            raise BuildError(f"{wheel.name} does not contain {needed}")
     info(f"{wheel.name}: {len([n for n in names if n.startswith('py_nn/')])} files, "
          f"{wheel.stat().st_size:,} bytes")
     return wheel
