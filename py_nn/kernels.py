@@ -64,10 +64,21 @@ class _SimdLibrary:
         self.fn = lib.pynn_sgemm             # no argtypes: plain ints convert ~4 us faster
         self.fn.restype = ctypes.c_int
         self.work = np.zeros(int(lib.pynn_sgemm_work_size()), dtype=np.float32)
-        self.work_addr = self.work.__array_interface__["data"][0]
         self.c_float = ctypes.c_float
         self.one, self.zero = ctypes.c_float(1.0), ctypes.c_float(0.0)
         self.lib = lib                       # keeps the module loaded
+        empty, addressof = ctypes.c_char * 0, ctypes.addressof
+
+        def address(x):
+            """Address of x's first element: 1 us through ctypes for writable C-contiguous
+            arrays, 2-4 us through __array_interface__ for the others."""
+            try:
+                return addressof(empty.from_buffer(x))
+            except (TypeError, ValueError, BufferError):
+                return x.__array_interface__["data"][0]
+
+        self.address = address
+        self.work_addr = address(self.work)
 
 
 _simd_state = {"lib": None, "error": None}
@@ -102,8 +113,8 @@ def _load_simd():
 
 
 def _rows(x):
-    """(address, rows, cols, row stride in floats) of a 2-D float32 array whose rows are
-    contiguous, else None."""
+    """(rows, cols, row stride in floats) of a 2-D float32 array whose rows are contiguous,
+    else None."""
     if type(x) is not np.ndarray or x.ndim != 2 or (x.dtype is not _F32 and x.dtype != _F32):
         return None
     rows, cols = x.shape
@@ -111,17 +122,20 @@ def _rows(x):
     if s1 != 4 and cols > 1:
         return None
     if rows <= 1:
-        ld = cols
-    elif s0 % 4 or s0 < 4 * cols:             # negative, overlapping or odd row strides
+        return rows, cols, cols
+    if s0 % 4 or s0 < 4 * cols:               # negative, overlapping or odd row strides
         return None
-    else:
-        ld = s0 // 4
-    return x.__array_interface__["data"][0], rows, cols, ld
+    return rows, cols, s0 // 4
 
 
 def _span(addr, rows, cols, ld):
     """[first byte, end byte) that an operand occupies."""
     return addr, addr + 4 * ((rows - 1) * ld + cols)
+
+
+def _overlaps(lo, hi, addr, shape):
+    r_lo, r_hi = _span(addr, *shape)
+    return lo < r_hi and r_lo < hi
 
 
 def _simd_gemm(trans, a, b, out, alpha, beta):
@@ -134,40 +148,42 @@ def _simd_gemm(trans, a, b, out, alpha, beta):
         _fall_back_for_good()
         return None
     if trans == _NN:
-        m, k, n, kb = ra[1], ra[2], rb[2], rb[1]
+        (m, k, ld_a), (kb, n, ld_b) = ra, rb
     elif trans == _TN:
-        k, m, n, kb = ra[1], ra[2], rb[2], rb[1]
+        (k, m, ld_a), (kb, n, ld_b) = ra, rb
     else:
-        m, k, n, kb = ra[1], ra[2], rb[1], rb[2]
+        (m, k, ld_a), (n, kb, ld_b) = ra, rb
     if k != kb or m == 0 or n == 0:
         return None                           # einsum raises (or returns) the usual way
+    address = lib.address
+    # a, b and out stay bound to names for the whole call: the addresses stay valid.
+    addr_a, addr_b = address(a), address(b)
     if out is None:
         if beta != 0.0:
             return None
         out = np.empty((m, n), dtype=np.float32)
-        rc = out.__array_interface__["data"][0], m, n, n
+        addr_c, ld_c = address(out), n
     else:
-        if not isinstance(out, np.ndarray) or out.shape != (m, n) or not out.flags.writeable:
+        if type(out) is not np.ndarray or out.shape != (m, n) or not out.flags.writeable:
             return None
         rc = _rows(out)
         if rc is None:
             return None
-        lo, hi = _span(*rc)
-        for r in (ra, rb):
-            r_lo, r_hi = _span(*r)
-            if lo < r_hi and r_lo < hi:       # out overlaps an operand: not in place
-                if beta != 0.0:
-                    return None
-                np.copyto(out, _simd_gemm(trans, a, b, None, alpha, 0.0))
-                return out
+        ld_c = rc[2]
+        addr_c = address(out)
+        lo, hi = _span(addr_c, *rc)
+        if _overlaps(lo, hi, addr_a, ra) or _overlaps(lo, hi, addr_b, rb):
+            if beta != 0.0:                   # out overlaps an operand: not in place
+                return None
+            np.copyto(out, _simd_gemm(trans, a, b, None, alpha, 0.0))
+            return out
     fa = lib.one if alpha == 1.0 else lib.c_float(alpha)
     fb = lib.zero if beta == 0.0 else lib.c_float(beta)
-    # a, b, out and lib.work are all alive (named) during the call: see _SimdLibrary.
-    status = lib.fn(trans, m, n, k, fa, ra[0], ra[3], rb[0], rb[3], fb, rc[0], rc[3],
+    status = lib.fn(trans, m, n, k, fa, addr_a, ld_a, addr_b, ld_b, fb, addr_c, ld_c,
                     lib.work_addr)
     if status != 0:
         raise RuntimeError(f"pynn_sgemm rejected trans={trans} m={m} n={n} k={k} "
-                           f"lda={ra[3]} ldb={rb[3]} ldc={rc[3]} (status {status})")
+                           f"lda={ld_a} ldb={ld_b} ldc={ld_c} (status {status})")
     return out
 
 

@@ -190,6 +190,8 @@ def test_simd_handles_row_slices_and_falls_back_for_other_views(rng, simd):
         ("nt", base[:7, :9], w[:20]),             # (7, 9) @ (20, 9).T
         ("nn", base[:1, :50], w),                 # one row
     ]
+    readonly = np.frombuffer(base[:5, :50].tobytes(), dtype=np.float32).reshape(5, 50)
+    cases.append(("nn", readonly, w))             # read-only, as the worker's pixels are
     for trans, a, b in cases:
         assert_within_rounding(product(trans, a, b), trans, a, b)
     t = base[:50, :30].T                          # a transposed view as an operand
