@@ -6,7 +6,8 @@ the wheel): an Emscripten *side module*, i.e. a wasm file whose first section is
 ``dylink.0`` section, which is what Pyodide's ``ctypes.CDLL(path)`` (Emscripten's dlopen)
 accepts. The recipe::
 
-    clang --target=wasm32-unknown-emscripten -ffreestanding -nostdlib -fPIC -O3 -msimd128 -c
+    clang --target=wasm32-unknown-emscripten -ffreestanding -nostdlib -fPIC -O3 -msimd128 \
+          -mllvm -disable-lsr -c
     wasm-ld --experimental-pic -shared --no-entry --strip-all
 
 The result is cached in ``.cache/wasm/`` under a hash of the source and the flags, so a
@@ -34,8 +35,11 @@ SIMD_IN_WHEEL = "py_nn/_simd/sgemm.wasm"           # where py_nn.kernels looks f
 DEFAULT_OUT = ROOT / SIMD_IN_WHEEL
 CACHE = ROOT / ".cache" / "wasm"
 
+# -mllvm -disable-lsr: LLVM's loop strength reduction rewrites the kernel's constant load
+# offsets into separate additions (which V8 then computes one by one); without it the
+# offsets stay in the loads' immediates: measured 3-5% faster in Node 20.
 CFLAGS = ["--target=wasm32-unknown-emscripten", "-ffreestanding", "-nostdlib", "-fno-builtin",
-          "-fPIC", "-fvisibility=hidden", "-O3", "-msimd128"]
+          "-fPIC", "-fvisibility=hidden", "-O3", "-msimd128", "-mllvm", "-disable-lsr"]
 LDFLAGS = ["--experimental-pic", "-shared", "--no-entry", "--strip-all"]
 EXPORTS = ("pynn_sgemm", "pynn_sgemm_work_size")
 # What a side module may ask of Pyodide's main module: its memory, its table, and the three
