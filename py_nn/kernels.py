@@ -1,24 +1,29 @@
 """The matrix-product kernels behind py_nn's three products, picked per platform.
 
-The network calls ``mm(a, b)`` (``a @ b``), ``mm_tn(a, b)`` (``a.T @ b``) and
-``mm_nt(a, b)`` (``a @ b.T``), each with an optional ``out=``. Three kernels compute them:
+The network calls three products, each with an optional ``out=`` (returned when given):
+
+    mm(a, b)      a (m, k), b (k, n)  ->  a @ b    (m, n)
+    mm_tn(a, b)   a (k, m), b (k, n)  ->  a.T @ b  (m, n)
+    mm_nt(a, b)   a (m, k), b (n, k)  ->  a @ b.T  (m, n)
+
+Three kernels compute them:
 
 - ``"matmul"``: NumPy's ``np.matmul``. On CPython it calls BLAS; the default there.
-- ``"einsum"``: ``np.einsum``. Pyodide's NumPy has no BLAS, and there ``einsum`` runs about
+- ``"einsum"``: ``np.einsum``. Pyodide's NumPy has no BLAS; there ``einsum`` runs about
   twice as fast as ``@``.
-- ``"simd"``: a WebAssembly SIMD (simd128) float32 kernel, the role BLAS plays on CPython,
-  written in C (``py_nn/_simd/sgemm.c``) and shipped compiled in the wheel as an Emscripten
-  side module (``py_nn/_simd/sgemm.wasm``) that ``ctypes.CDLL`` loads and that works directly on
-  NumPy's buffers (no copies). It exists only under WebAssembly (Pyodide), where it is the
+- ``"simd"``: a WebAssembly SIMD (simd128) float32 kernel, the role BLAS plays on CPython:
+  C source in ``py_nn/_simd/sgemm.c``, shipped compiled in the wheel as an Emscripten side
+  module (``py_nn/_simd/sgemm.wasm``) that ``ctypes.CDLL`` loads and that works directly on
+  NumPy's buffers, no copies. It exists only under WebAssembly (Pyodide), where it is the
   default. It covers float32 operands whose rows are contiguous (C-contiguous arrays and row
-  slices of them) and a float32 ``out`` with contiguous rows that overlaps neither operand;
-  anything else (float64, transposed views, other dtypes) goes to ``einsum``, with the same
-  result within float32 rounding.
+  slices of them) and a float32 ``out`` with contiguous rows (an ``out`` that overlaps an
+  operand goes through a temporary). Anything else (float64, transposed or strided views,
+  other types) goes to ``einsum``, with the same result within float32 rounding.
 
-The side module is loaded on the first product, not at import (importing py_nn stays cheap).
-If it cannot be loaded, the products fall back to ``einsum`` for good, ``active`` becomes
-``"einsum"`` and ``simd_error()`` says why; nothing crashes. ``use(name)`` switches the kernel
-(for benchmarks and tests); ``gemm()`` is the accumulating form ``C = alpha*op(A)@op(B) + beta*C``.
+The side module is loaded on the first product, not at import. If it cannot be loaded, the
+products fall back to ``einsum`` for good, ``active`` becomes ``"einsum"`` and
+``simd_error()`` says why; nothing crashes. ``use(name)`` switches the kernel (benchmarks,
+tests); ``gemm()`` is the accumulating form ``out = alpha * op(a) @ op(b) + beta * out``.
 """
 import sys
 from pathlib import Path
