@@ -14,18 +14,19 @@
  * C is (m, n) with row stride ldc. Strides count floats; each row must be contiguous.
  * work is caller-owned scratch of at least PYNN_SGEMM_WORK floats (the module has no heap).
  *
- * How: for each panel of NR = 8 columns of C, copy the matching (kc, 8) slice of op(B) into
- * work (zero-padded past n, so every load is a full vector; 25 KB for k = 784, which stays
- * in L1), then sweep MR = 4 rows of C at a time with a 4 x 8 register tile: per k, one
- * broadcast of A per row and two vector loads of the panel feed 8 vector multiplies and 8
- * adds (simd128 has no fused multiply-add). Eight accumulators: every larger tile measured
- * 30-40% slower in V8 (register spills), and so did unrolling the k loop. Freestanding: no
- * libc, no heap, no static data.
+ * How: for each panel of NR = 16 columns of C, copy the matching (kc, 16) slice of op(B)
+ * into work (zero-padded past n, so every load is a full vector), then sweep MR = 2 rows of C
+ * at a time with a 2 x 16 register tile: per k, one broadcast of A per row and four vector
+ * loads of the panel feed 8 vector multiplies and 8 adds (simd128 has no fused multiply-add).
+ * Eight accumulators: tiles with more measured 30-40% slower in Node 20's V8 (register
+ * spills), and so did unrolling the k loop; 2 x 16 and 4 x 8 tie there, and 2 x 16 is 5-10%
+ * faster in Chromium 156 (and wastes less on a single row). Freestanding: no libc, no heap,
+ * no static data.
  */
 #include <wasm_simd128.h>
 
-#define MR 4                     /* rows of C per register tile */
-#define NV 2                     /* f32x4 vectors per row of the tile */
+#define MR 2                     /* rows of C per register tile */
+#define NV 4                     /* f32x4 vectors per row of the tile */
 #define NR (4 * NV)              /* columns of C per panel */
 #define KC 1024                  /* rows of op(B) per packed panel */
 #define PYNN_SGEMM_WORK (KC * NR)
