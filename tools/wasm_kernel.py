@@ -35,6 +35,8 @@ SIMD_IN_WHEEL = "py_nn/_simd/sgemm.wasm"           # where py_nn.kernels looks f
 DEFAULT_OUT = ROOT / SIMD_IN_WHEEL
 CACHE = ROOT / ".cache" / "wasm"
 
+# The emscripten target (not plain wasm32) is what makes clang 14 honour -fPIC; with
+# -ffreestanding its own headers (wasm_simd128.h, stdint.h) need no Emscripten sysroot.
 # -mllvm -disable-lsr: LLVM's loop strength reduction rewrites the kernel's constant load
 # offsets into separate additions (which V8 then computes one by one); without it the
 # offsets stay in the loads' immediates: measured 3-5% faster in Node 20.
