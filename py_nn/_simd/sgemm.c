@@ -101,12 +101,12 @@ static inline void finish_row(float *c, const v128_t *acc, int nr, float alpha, 
     }
 }
 
-/* The MR x NR tile: C[0:mr, 0:nr] = alpha * sum_k a(r, k) * panel[k, :] + beta * C.
+/* The MR x NR tile: C[0:mr, 0:nr] = alpha * sum_k a(r, k) * p[k * ps + 0:NR] + beta * C.
  * a(r, k) = a[r * rs + k * cs]; rows past mr repeat row mr - 1 and are not stored.
  * Always inlined into callers where rs or cs is the constant 1 and, in the main loop,
  * mr == MR, so that the address arithmetic folds. */
 static inline __attribute__((always_inline))
-void tile(int mr, int kc, const float *a, size_t rs, size_t cs, const float *p,
+void tile(int mr, int kc, const float *a, size_t rs, size_t cs, const float *p, size_t ps,
           float *c, size_t ldc, int nr, float alpha, float beta) {
     size_t off[MR];                       /* one moving pointer, constant row offsets */
     v128_t acc[MR][NV];
@@ -124,28 +124,29 @@ void tile(int mr, int kc, const float *a, size_t rs, size_t cs, const float *p,
                 acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(x, bv[v]));
         }
         a += cs;
-        p += NR;
+        p += ps;
     }
     UNROLLED for (int r = 0; r < MR; r++)
         if (r < mr) finish_row(c + r * ldc, acc[r], nr, alpha, beta);
 }
 
-/* Every tile of one column panel: C[0:m, 0:nr] = alpha * op(A)[0:m, 0:kc] @ panel + beta * C.
+/* Every tile of one column panel: C[0:m, 0:nr] = alpha * op(A)[0:m, 0:kc] @ p + beta * C,
+ * p (kc, NR) with row stride ps (the packed panel, or B itself).
  * panel_rows: rows of op(A) are contiguous (NN, NT); panel_cols: its columns are (TN). */
-static void panel_rows(int m, int kc, const float *a, size_t lda, const float *p, float *c,
-                       size_t ldc, int nr, float alpha, float beta) {
+static void panel_rows(int m, int kc, const float *a, size_t lda, const float *p, size_t ps,
+                       float *c, size_t ldc, int nr, float alpha, float beta) {
     int i0 = 0;
     for (; i0 + MR <= m; i0 += MR)
-        tile(MR, kc, a + i0 * lda, lda, 1, p, c + i0 * ldc, ldc, nr, alpha, beta);
-    if (i0 < m) tile(m - i0, kc, a + i0 * lda, lda, 1, p, c + i0 * ldc, ldc, nr, alpha, beta);
+        tile(MR, kc, a + i0 * lda, lda, 1, p, ps, c + i0 * ldc, ldc, nr, alpha, beta);
+    if (i0 < m) tile(m - i0, kc, a + i0 * lda, lda, 1, p, ps, c + i0 * ldc, ldc, nr, alpha, beta);
 }
 
-static void panel_cols(int m, int kc, const float *a, size_t lda, const float *p, float *c,
-                       size_t ldc, int nr, float alpha, float beta) {
+static void panel_cols(int m, int kc, const float *a, size_t lda, const float *p, size_t ps,
+                       float *c, size_t ldc, int nr, float alpha, float beta) {
     int i0 = 0;
     for (; i0 + MR <= m; i0 += MR)
-        tile(MR, kc, a + i0, 1, lda, p, c + i0 * ldc, ldc, nr, alpha, beta);
-    if (i0 < m) tile(m - i0, kc, a + i0, 1, lda, p, c + i0 * ldc, ldc, nr, alpha, beta);
+        tile(MR, kc, a + i0, 1, lda, p, ps, c + i0 * ldc, ldc, nr, alpha, beta);
+    if (i0 < m) tile(m - i0, kc, a + i0, 1, lda, p, ps, c + i0 * ldc, ldc, nr, alpha, beta);
 }
 
 /* Floats of scratch that pynn_sgemm needs in work. */
@@ -171,12 +172,20 @@ int pynn_sgemm(int trans, int m, int n, int k, float alpha, const float *a, int 
         for (int k0 = 0; k0 < k; k0 += KC) {
             int kc = k - k0 < KC ? k - k0 : KC;
             float beta_k = k0 == 0 ? beta : 1.0f;   /* later slices of k accumulate */
-            pack(work, trans, b, (size_t)ldb, k0, kc, j0, nr);
+            /* A single row tile uses each panel once: then read B in place (no copy). */
+            const float *p = work;
+            size_t ps = NR;
+            if (m <= MR && trans != 2 && nr == NR) {
+                p = b + (size_t)k0 * ldb + j0;
+                ps = (size_t)ldb;
+            } else {
+                pack(work, trans, b, (size_t)ldb, k0, kc, j0, nr);
+            }
             if (trans == 1)
-                panel_cols(m, kc, a + (size_t)k0 * lda, (size_t)lda, work, c + j0,
+                panel_cols(m, kc, a + (size_t)k0 * lda, (size_t)lda, p, ps, c + j0,
                            (size_t)ldc, nr, alpha, beta_k);
             else
-                panel_rows(m, kc, a + k0, (size_t)lda, work, c + j0, (size_t)ldc, nr,
+                panel_rows(m, kc, a + k0, (size_t)lda, p, ps, c + j0, (size_t)ldc, nr,
                            alpha, beta_k);
         }
     }

@@ -189,6 +189,8 @@ def test_simd_handles_row_slices_and_falls_back_for_other_views(rng, simd):
         ("tn", base[:50, 1:18], w),               # (50, 17).T @ (50, 9)
         ("nt", base[:7, :9], w[:20]),             # (7, 9) @ (20, 9).T
         ("nn", base[:1, :50], w),                 # one row
+        ("nn", base[:1, :50], base[:50, 3:40]),   # one row: B read in place, row stride 120
+        ("tn", base[:50, 1:3], base[:50, 10:60]), # two rows of C, B read in place
     ]
     readonly = np.frombuffer(base[:5, :50].tobytes(), dtype=np.float32).reshape(5, 50)
     cases.append(("nn", readonly, w))             # read-only, as the worker's pixels are
