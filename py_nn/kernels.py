@@ -74,16 +74,16 @@ class _SimdLibrary:
         self.lib = lib                       # keeps the module loaded
         empty, addressof = ctypes.c_char * 0, ctypes.addressof
 
-        def address(x):
-            """Address of x's first element: 1 us through ctypes for writable C-contiguous
-            arrays, 2-4 us through __array_interface__ for the others."""
+        def writable_address(x):
+            """Address of x's first element if x is writable and C-contiguous (1 us), else
+            None."""
             try:
                 return addressof(empty.from_buffer(x))
             except (TypeError, ValueError, BufferError):
-                return x.__array_interface__["data"][0]
+                return None
 
-        self.address = address
-        self.work_addr = address(self.work)
+        self.writable_address = writable_address
+        self.work_addr = writable_address(self.work)
 
 
 _simd_state = {"lib": None, "error": None}
@@ -117,67 +117,62 @@ def _load_simd():
     return _simd_state["lib"]
 
 
-def _rows(x):
-    """(rows, cols, row stride in floats) of a 2-D float32 array whose rows are contiguous,
-    else None."""
+def _operand(x, writable_address):
+    """(address, rows, cols, row stride in floats) of a 2-D float32 array whose rows are
+    contiguous, else None. ``writable_address`` is the loaded library's fast path."""
     if type(x) is not np.ndarray or x.ndim != 2 or (x.dtype is not _F32 and x.dtype != _F32):
         return None
     rows, cols = x.shape
+    addr = writable_address(x)                # C-contiguous and writable: the usual case
+    if addr is not None:
+        return addr, rows, cols, cols
     s0, s1 = x.strides
     if s1 != 4 and cols > 1:
         return None
     if rows <= 1:
-        return rows, cols, cols
-    if s0 % 4 or s0 < 4 * cols:               # negative, overlapping or odd row strides
+        ld = cols
+    elif s0 % 4 or s0 < 4 * cols:             # negative, overlapping or odd row strides
         return None
-    return rows, cols, s0 // 4
+    else:
+        ld = s0 // 4
+    return x.__array_interface__["data"][0], rows, cols, ld
 
 
-def _span(addr, rows, cols, ld):
-    """[first byte, end byte) that an operand occupies."""
-    return addr, addr + 4 * ((rows - 1) * ld + cols)
-
-
-def _overlaps(lo, hi, addr, shape):
-    r_lo, r_hi = _span(addr, *shape)
-    return lo < r_hi and r_lo < hi
+def _end(addr, rows, cols, ld):
+    """One past the last byte of a (rows, cols) float32 operand with row stride ld."""
+    return addr + 4 * ((rows - 1) * ld + cols)
 
 
 def _simd_gemm(trans, a, b, out, alpha, beta):
     """The side module's product, or None when it does not cover these operands."""
-    ra, rb = _rows(a), _rows(b)
-    if ra is None or rb is None:
-        return None
-    lib = _load_simd()
+    lib = _simd_state["lib"] or _load_simd()
     if lib is None:
         _fall_back_for_good()
         return None
+    # a, b and out stay bound to names for the whole call: their addresses stay valid.
+    ra, rb = _operand(a, lib.writable_address), _operand(b, lib.writable_address)
+    if ra is None or rb is None:
+        return None
     if trans == _NN:
-        (m, k, ld_a), (kb, n, ld_b) = ra, rb
+        (addr_a, m, k, ld_a), (addr_b, kb, n, ld_b) = ra, rb
     elif trans == _TN:
-        (k, m, ld_a), (kb, n, ld_b) = ra, rb
+        (addr_a, k, m, ld_a), (addr_b, kb, n, ld_b) = ra, rb
     else:
-        (m, k, ld_a), (n, kb, ld_b) = ra, rb
+        (addr_a, m, k, ld_a), (addr_b, n, kb, ld_b) = ra, rb
     if k != kb or m == 0 or n == 0:
         return None                           # einsum raises (or returns) the usual way
-    address = lib.address
-    # a, b and out stay bound to names for the whole call: the addresses stay valid.
-    addr_a, addr_b = address(a), address(b)
     if out is None:
         if beta != 0.0:
             return None
         out = np.empty((m, n), dtype=np.float32)
-        addr_c, ld_c = address(out), n
+        addr_c, ld_c = lib.writable_address(out), n
     else:
-        if type(out) is not np.ndarray or out.shape != (m, n) or not out.flags.writeable:
+        rc = _operand(out, lib.writable_address)
+        if rc is None or out.shape != (m, n) or not out.flags.writeable:
             return None
-        rc = _rows(out)
-        if rc is None:
-            return None
-        ld_c = rc[2]
-        addr_c = address(out)
-        lo, hi = _span(addr_c, *rc)
-        if _overlaps(lo, hi, addr_a, ra) or _overlaps(lo, hi, addr_b, rb):
+        addr_c, ld_c = rc[0], rc[3]
+        end_c = _end(*rc)
+        if (addr_c < _end(*ra) and addr_a < end_c) or (addr_c < _end(*rb) and addr_b < end_c):
             if beta != 0.0:                   # out overlaps an operand: not in place
                 return None
             np.copyto(out, _simd_gemm(trans, a, b, None, alpha, 0.0))

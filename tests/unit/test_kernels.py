@@ -221,6 +221,11 @@ def test_simd_out_reuse_and_overlap(rng, simd):
         a += 1.0
         assert kernels.mm(a, b, out=out) is out
         assert_within_rounding(out, "nn", a, b)
+    frozen = np.zeros((32, 24), np.float32)
+    frozen.flags.writeable = False                # never written behind NumPy's back
+    with pytest.raises(ValueError, match="read-only"):
+        kernels.mm(a, b, out=frozen)
+    assert not frozen.any()
     sq = rng.standard_normal((24, 24)).astype(np.float32)
     before = sq.copy()
     assert kernels.mm(sq, sq, out=sq) is sq       # out is an operand: computed safely
