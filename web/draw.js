@@ -1,16 +1,19 @@
 // draw.js: the drawing pad (mouse, touch and pen through Pointer Events) and MNIST-style
-// preprocessing of the drawing into 28x28 pixels.
+// preprocessing of the drawing into side x side pixels (`side` from build.json's shape).
 //
 // MNIST digits were made like this (LeCun et al.): the ink's bounding box was scaled to fit a
-// 20x20 box keeping its aspect ratio, anti-aliased, then placed in a 28x28 field so that the
-// centre of mass of the ink sits at the centre. toMnist() does the same with exact area
-// averaging (every target pixel is the mean ink of the source area it covers).
+// box MARGIN pixels smaller than the field on every side (20x20 in 28x28), keeping its aspect
+// ratio, anti-aliased, then placed in the field so that the centre of mass of the ink sits at
+// the centre. inkToMnist() does the same with exact area averaging (every target pixel is the
+// mean ink of the source area it covers). It is pure: tests run it in Node.
 
 export const LINE_WIDTH_CSS = 20; // stroke width on a 280 px pad: about 2 MNIST pixels after scaling
+export const MARGIN = 4; // MNIST's empty border around the digit's box, in pixels
 
 /**
  * Make `canvas` a drawing pad. Calls onStroke() while drawing and onEnd() on release.
- * Returns {clear(), isEmpty(), canvas}.
+ * Returns {clear(), isEmpty(), setSide(side), canvas}; setSide records the network's input side
+ * on the canvas (data-side), where toMnist(canvas) reads it.
  */
 export function createPad(canvas, { onStroke = () => {}, onEnd = () => {}, onStart = () => {} } = {}) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -127,6 +130,9 @@ export function createPad(canvas, { onStroke = () => {}, onEnd = () => {}, onSta
       empty = true;
     },
     isEmpty: () => empty,
+    setSide(side) {
+      canvas.dataset.side = String(side);
+    },
   };
 }
 
@@ -167,10 +173,15 @@ export function resampleArea(src, w, h, tw, th) {
 }
 
 /**
- * Turn an ink image (Float32Array w*h, 0..1) into MNIST's 28x28 format.
- * Returns {pixels: Float32Array(784), empty, box}.
+ * Turn an ink image (Float32Array of shape (h, w), row-major, 0..1) into MNIST's format.
+ * Returns {pixels: Float32Array of shape (side, side), empty, box: {x, y, w, h} of the ink | null}.
  */
-export function inkToMnist(ink, w, h, threshold = 0.1) {
+export function inkToMnist(ink, w, h, side, threshold = 0.1) {
+  if (!Number.isInteger(side) || side <= 2 * MARGIN) {
+    throw new TypeError(`inkToMnist: expected the field side (a whole number above ${2 * MARGIN}); got ${side}.`);
+  }
+  const fit = side - 2 * MARGIN;
+  const centre = side / 2;
   let minX = w;
   let minY = h;
   let maxX = -1;
@@ -185,7 +196,7 @@ export function inkToMnist(ink, w, h, threshold = 0.1) {
       }
     }
   }
-  const pixels = new Float32Array(784);
+  const pixels = new Float32Array(side * side);
   if (maxX < 0) return { pixels, empty: true, box: null };
 
   const bw = maxX - minX + 1;
@@ -194,13 +205,13 @@ export function inkToMnist(ink, w, h, threshold = 0.1) {
   for (let y = 0; y < bh; y++) {
     for (let x = 0; x < bw; x++) crop[y * bw + x] = ink[(minY + y) * w + (minX + x)];
   }
-  // 1. scale the bounding box to fit 20x20, aspect ratio kept
-  const s = 20 / Math.max(bw, bh);
-  const tw = Math.max(1, Math.min(20, Math.round(bw * s)));
-  const th = Math.max(1, Math.min(20, Math.round(bh * s)));
+  // 1. scale the bounding box to fit the fit x fit box, aspect ratio kept
+  const s = fit / Math.max(bw, bh);
+  const tw = Math.max(1, Math.min(fit, Math.round(bw * s)));
+  const th = Math.max(1, Math.min(fit, Math.round(bh * s)));
   const small = resampleArea(crop, bw, bh, tw, th);
 
-  // 2. centre of mass of the 20x20 image, in continuous coordinates (pixel centres at +0.5)
+  // 2. centre of mass of the scaled image, in continuous coordinates (pixel centres at +0.5)
   let mass = 0;
   let cx = 0;
   let cy = 0;
@@ -215,38 +226,38 @@ export function inkToMnist(ink, w, h, threshold = 0.1) {
   cx = mass > 0 ? cx / mass : tw / 2;
   cy = mass > 0 ? cy / mass : th / 2;
 
-  // 3. place it in 28x28 so that the centre of mass lands on the centre (14, 14)
-  const ox = Math.round(14 - cx);
-  const oy = Math.round(14 - cy);
+  // 3. place it in the field so that the centre of mass lands on the field's centre
+  const ox = Math.round(centre - cx);
+  const oy = Math.round(centre - cy);
   for (let y = 0; y < th; y++) {
     const ty = y + oy;
-    if (ty < 0 || ty >= 28) continue;
+    if (ty < 0 || ty >= side) continue;
     for (let x = 0; x < tw; x++) {
       const tx = x + ox;
-      if (tx < 0 || tx >= 28) continue;
-      pixels[ty * 28 + tx] = Math.min(1, small[y * tw + x]);
+      if (tx < 0 || tx >= side) continue;
+      pixels[ty * side + tx] = Math.min(1, small[y * tw + x]);
     }
   }
   return { pixels, empty: false, box: { x: minX, y: minY, w: bw, h: bh } };
 }
 
-/** Read the pad (ink = alpha channel) and preprocess it. */
-export function toMnist(canvas) {
+/** Read the pad (ink = alpha channel) and preprocess it; `side` defaults to the pad's data-side. */
+export function toMnist(canvas, side = Number(canvas.dataset.side)) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   const { width: w, height: h } = canvas;
   const data = ctx.getImageData(0, 0, w, h).data;
   const ink = new Float32Array(w * h);
   for (let i = 0; i < ink.length; i++) ink[i] = data[i * 4 + 3] / 255;
-  return inkToMnist(ink, w, h);
+  return inkToMnist(ink, w, h, side);
 }
 
-/** Show 28x28 pixels (0..1) on a preview canvas, white ink on black as in MNIST. */
-export function drawPreview(canvas, pixels) {
+/** Show side x side pixels (0..1, or null for blank) on a preview canvas, white ink on black as in MNIST. */
+export function drawPreview(canvas, pixels, side) {
   const ctx = canvas.getContext('2d', { willReadFrequently: true }); // tiny; tests read it back
-  if (canvas.width !== 28) canvas.width = 28;
-  if (canvas.height !== 28) canvas.height = 28;
-  const img = ctx.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
+  if (canvas.width !== side) canvas.width = side;
+  if (canvas.height !== side) canvas.height = side;
+  const img = ctx.createImageData(side, side);
+  for (let i = 0; i < side * side; i++) {
     const v = Math.round(Math.max(0, Math.min(1, pixels ? pixels[i] : 0)) * 255);
     img.data[i * 4] = v;
     img.data[i * 4 + 1] = v;

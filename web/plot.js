@@ -1,6 +1,6 @@
 // plot.js: the live training chart (Chart.js, self-hosted at vendor/chart.umd.min.js and loaded
 // by a classic <script> as the global `Chart`). Loss on the left axis, accuracy on the right;
-// x is the epoch (fractional while an epoch runs). Animations are off and redraws are batched
+// x is the epoch (fractional while an epoch runs) or, with setAxis('batch'), the batch number. Animations are off and redraws are batched
 // into at most one per animation frame, so live updates cost little on the main thread.
 
 const COLORS = {
@@ -20,7 +20,7 @@ export function createTrainingChart(canvas, fallbackEl) {
         'Training still works; rebuild the site with "python3 build.py" to get the chart back.';
     }
     const noop = () => {};
-    return { reset: noop, addBatch: noop, addEpoch: noop, chart: null };
+    return { reset: noop, addBatch: noop, addEpoch: noop, setAxis: noop, chart: null };
   }
   const ds = (label, color, axis, dashed) => ({
     label,
@@ -98,22 +98,46 @@ export function createTrainingChart(canvas, fallbackEl) {
     });
   };
   const [trainLoss, valLoss, trainAcc, valAcc] = chart.data.datasets;
+  let axis = 'epoch';
+  let maxEpochs;
+  let batchesPerEpoch = null;
+  // each point keeps both positions: e (epochs, fractional) and b (batches); x shows one of them
+  const point = (e, b, y) => ({ x: axis === 'batch' ? b : e, y, e, b });
+  const applyAxis = () => {
+    const x = chart.options.scales.x;
+    x.title.text = axis === 'batch' ? 'Batch' : 'Epoch';
+    x.max = axis === 'batch' ? (maxEpochs && batchesPerEpoch ? maxEpochs * batchesPerEpoch : undefined) : maxEpochs;
+    for (const d of chart.data.datasets) for (const p of d.data) p.x = axis === 'batch' ? p.b : p.e;
+  };
 
   return {
     chart,
     reset(epochs) {
       for (const d of chart.data.datasets) d.data = [];
-      chart.options.scales.x.max = epochs || undefined;
+      maxEpochs = epochs || undefined;
+      batchesPerEpoch = null;
+      applyAxis();
       redraw();
     },
-    addBatch(x, loss, accuracy) {
-      trainLoss.data.push({ x, y: loss });
-      if (accuracy != null) trainAcc.data.push({ x, y: accuracy });
+    /** x: epochs (fractional); batch: the batch number since the start (1, 2, ...). */
+    addBatch(x, loss, accuracy, batch = x, perEpoch = null) {
+      if (perEpoch && batchesPerEpoch !== perEpoch) {
+        batchesPerEpoch = perEpoch;
+        applyAxis();
+      }
+      trainLoss.data.push(point(x, batch, loss));
+      if (accuracy != null) trainAcc.data.push(point(x, batch, accuracy));
       redraw();
     },
-    addEpoch(x, vLoss, vAcc) {
-      if (vLoss != null) valLoss.data.push({ x, y: vLoss });
-      if (vAcc != null) valAcc.data.push({ x, y: vAcc });
+    addEpoch(x, vLoss, vAcc, batch = x) {
+      if (vLoss != null) valLoss.data.push(point(x, batch, vLoss));
+      if (vAcc != null) valAcc.data.push(point(x, batch, vAcc));
+      redraw();
+    },
+    /** Show batches ('batch') or epochs ('epoch') on the x-axis; the points stay. */
+    setAxis(which) {
+      axis = which === 'batch' ? 'batch' : 'epoch';
+      applyAxis();
       redraw();
     },
   };

@@ -1,4 +1,6 @@
-// storage.js: where the page keeps models (main thread only; the worker never touches storage).
+// storage.js: the localStorage codec for models: key scheme, name checks, document inspection,
+// and the primitive reads and writes. It decides nothing: which model to keep, restore or delete
+// is session.js's job, and session.js is the only caller of the writes.
 //
 // localStorage scheme (every key starts with "pynn."):
 //
@@ -15,10 +17,11 @@
 // There is deliberately no separate index: the list of saved models is the set of
 // "pynn.model.*" keys. Every model is written with ONE setItem call, which either stores the
 // whole value or throws (QuotaExceededError) and leaves the old value untouched, so a failed
-// save can never leave a half-written entry or a stale index. Nothing is ever deleted to make
-// room: when storage is full the write fails, the person is told, and everything already
-// stored stays as it was. An entry that cannot be parsed is listed as broken (with the reason)
-// and can be deleted; it never stops the others from loading.
+// save can never leave a half-written entry or a stale index, and two tabs saving the same name
+// at once leave one whole document (the last write). Nothing is ever deleted to make room: when
+// storage is full the write fails, the person is told, and everything already stored stays as
+// it was. An entry that cannot be parsed is listed as broken (with the reason) and can be
+// deleted; it never stops the others from loading.
 
 export const PREFIX = 'pynn.';
 export const MODEL_PREFIX = 'pynn.model.';
@@ -35,20 +38,6 @@ export class StorageError extends Error {
   }
 }
 
-function store() {
-  try {
-    const ls = window.localStorage;
-    if (!ls) throw new Error('no localStorage');
-    return ls;
-  } catch (err) {
-    throw new StorageError(
-      'This browser does not allow the page to use local storage (private mode or blocked site data), ' +
-        'so models cannot be kept between visits. Use Export to keep a model in a file.',
-      'unavailable'
-    );
-  }
-}
-
 export function isQuotaError(err) {
   if (!err) return false;
   return (
@@ -61,15 +50,8 @@ export function isQuotaError(err) {
 
 const mb = (chars) => `${(chars / 1e6).toFixed(2)} MB`;
 
-/** Characters used by all pynn.* keys (keys + values). */
-export function usage() {
-  const ls = store();
-  let chars = 0;
-  for (let i = 0; i < ls.length; i++) {
-    const key = ls.key(i);
-    if (key && key.startsWith(PREFIX)) chars += key.length + (ls.getItem(key) || '').length;
-  }
-  return chars;
+export function formatSize(chars) {
+  return chars >= 1e6 ? mb(chars) : `${Math.max(1, Math.round(chars / 1e3))} KB`;
 }
 
 /** Check a model name; returns the trimmed name or throws a StorageError saying how to fix it. */
@@ -91,8 +73,13 @@ export function checkName(name) {
   return trimmed;
 }
 
-/** Light check of a stored document (full validation happens in the worker via from_json). */
-export function inspectDocument(text) {
+/**
+ * What the list of saved models says about a stored document, without loading it: JSON, a py_nn
+ * model, layers that fit this page (`shape.inputs` in, `shape.classes` out), parameters present.
+ * Loading is checked for real by py_nn's from_json in the worker.
+ * Returns {ok: true, doc} or {ok: false, reason} (a clause, no final full stop).
+ */
+export function inspectDocument(text, shape) {
   if (text == null) return { ok: false, reason: 'the entry is missing' };
   let doc;
   try {
@@ -109,10 +96,10 @@ export function inspectDocument(text) {
   if (!Array.isArray(doc.layers) || doc.layers.length < 2) {
     return { ok: false, reason: 'it has no valid "layers" list' };
   }
-  if (doc.layers[0] !== 784 || doc.layers[doc.layers.length - 1] !== 10) {
+  if (doc.layers[0] !== shape.inputs || doc.layers[doc.layers.length - 1] !== shape.classes) {
     return {
       ok: false,
-      reason: `it is incompatible with this page (layers ${JSON.stringify(doc.layers)}; this page needs 784 inputs and 10 outputs)`,
+      reason: `it is incompatible with this page (layers ${JSON.stringify(doc.layers)}; this page needs ${shape.inputs} inputs and ${shape.classes} outputs)`,
     };
   }
   if (!doc.params || typeof doc.params.data !== 'string') {
@@ -121,8 +108,8 @@ export function inspectDocument(text) {
   return { ok: true, doc };
 }
 
-function summary(name, text, extraBroken) {
-  const check = inspectDocument(text);
+function summary(name, text, shape, extraBroken) {
+  const check = inspectDocument(text, shape);
   const entry = { name, chars: text ? text.length : 0, broken: false };
   if (!check.ok) {
     entry.broken = check.reason;
@@ -137,118 +124,153 @@ function summary(name, text, extraBroken) {
 }
 
 /**
- * All saved models, sorted by name: [{name, chars, layers, savedAt, accuracy, broken}], where
- * `broken` is false or a sentence saying why the entry cannot be used.
- * `knownBroken` maps names to reasons found earlier (e.g. by the worker's from_json).
+ * The model store over a Web Storage object. `getBackend()` returns it (localStorage in the page,
+ * any object with getItem/setItem/removeItem/key/length in tests); it may throw when the browser
+ * blocks storage, which becomes a StorageError("unavailable").
  */
-export function listModels(knownBroken = new Map()) {
-  const ls = store();
-  const names = [];
-  for (let i = 0; i < ls.length; i++) {
-    const key = ls.key(i);
-    if (key && key.startsWith(MODEL_PREFIX)) names.push(key.slice(MODEL_PREFIX.length));
+export function createModelStore(getBackend = () => globalThis.localStorage) {
+  function store() {
+    let ls;
+    try {
+      ls = getBackend();
+    } catch (_) {
+      ls = null;
+    }
+    if (!ls) {
+      throw new StorageError(
+        'This browser does not allow the page to use local storage (private mode or blocked site data), ' +
+          'so models cannot be kept between visits. Use Export to keep a model in a file.',
+        'unavailable'
+      );
+    }
+    return ls;
   }
-  names.sort((a, b) => a.localeCompare(b));
-  return names.map((name) => summary(name, ls.getItem(MODEL_PREFIX + name), knownBroken.get(name)));
-}
 
-export function hasModel(name) {
-  return store().getItem(MODEL_PREFIX + name) !== null;
-}
+  function keys(prefix) {
+    const ls = store();
+    const out = [];
+    for (let i = 0; i < ls.length; i++) {
+      const key = ls.key(i);
+      if (key && key.startsWith(prefix)) out.push(key);
+    }
+    return out;
+  }
 
-export function readModel(name) {
-  const text = store().getItem(MODEL_PREFIX + name);
-  if (text === null) {
-    const names = listModels().map((m) => `"${m.name}"`);
-    throw new StorageError(
-      `There is no saved model named "${name}". ` +
-        (names.length ? `Saved models: ${names.join(', ')}.` : 'No model is saved yet: train one, then Save it.'),
-      'missing'
+  /** Characters used by all pynn.* keys (keys + values). */
+  function usage() {
+    const ls = store();
+    return keys(PREFIX).reduce((n, key) => n + key.length + (ls.getItem(key) || '').length, 0);
+  }
+
+  /** Saved model names, sorted. */
+  function names() {
+    return keys(MODEL_PREFIX).map((k) => k.slice(MODEL_PREFIX.length)).sort((a, b) => a.localeCompare(b));
+  }
+
+  /**
+   * All saved models, sorted by name: [{name, chars, layers, savedAt, accuracy, broken}], where
+   * `broken` is false or a clause saying why the entry cannot be used. `knownBroken` maps names
+   * to reasons found earlier (e.g. by the worker's from_json); `shape` is build.json's shape.
+   */
+  function listModels(shape, knownBroken = new Map()) {
+    const ls = store();
+    return names().map((name) => summary(name, ls.getItem(MODEL_PREFIX + name), shape, knownBroken.get(name)));
+  }
+
+  function hasModel(name) {
+    return store().getItem(MODEL_PREFIX + name) !== null;
+  }
+
+  function readModel(name) {
+    const text = store().getItem(MODEL_PREFIX + name);
+    if (text === null) {
+      const saved = names().map((n) => `"${n}"`);
+      throw new StorageError(
+        `There is no saved model named "${name}". ` +
+          (saved.length ? `Saved models: ${saved.join(', ')}.` : 'No model is saved yet: train one, then Save it.'),
+        'missing'
+      );
+    }
+    return text;
+  }
+
+  function quotaMessage(what, text) {
+    const saved = names().length;
+    return (
+      `Storage is full: could not store ${what} (it needs ${mb(text.length)}; ` +
+      `this page already uses ${mb(usage())} of the browser's ~5 MB). Nothing was changed` +
+      (saved ? ` and your ${saved} saved model${saved === 1 ? ' is' : 's are'} intact` : '') +
+      '. Delete a saved model you no longer need, or use Export to keep this one in a file.'
     );
   }
-  return text;
-}
 
-function quotaMessage(what, text) {
-  const saved = listModels().length;
-  return (
-    `Storage is full: could not store ${what} (it needs ${mb(text.length)}; ` +
-    `this page already uses ${mb(usage())} of the browser's ~5 MB). Nothing was changed` +
-    (saved ? ` and your ${saved} saved model${saved === 1 ? ' is' : 's are'} intact` : '') +
-    '. Delete a saved model you no longer need, or use Export to keep this one in a file.'
-  );
-}
-
-/** Store `text` under `key` in one write; a full storage throws StorageError("quota") and changes nothing. */
-function write(key, text, what) {
-  const ls = store();
-  try {
-    ls.setItem(key, text);
-  } catch (err) {
-    if (isQuotaError(err)) throw new StorageError(quotaMessage(what, text), 'quota');
-    throw new StorageError(`Could not store ${what}: ${err && err.message ? err.message : err}`, 'write');
+  /** Store `text` under `key` in one write; a full storage throws StorageError("quota") and changes nothing. */
+  function write(key, text, what) {
+    const ls = store();
+    try {
+      ls.setItem(key, text);
+    } catch (err) {
+      if (isQuotaError(err)) throw new StorageError(quotaMessage(what, text), 'quota');
+      throw new StorageError(`Could not store ${what}: ${err && err.message ? err.message : err}`, 'write');
+    }
   }
-}
 
-/** Save a model document under a name (replacing a model of the same name). Returns {replaced}. */
-export function saveModel(name, text) {
-  const key = MODEL_PREFIX + checkName(name);
-  const replaced = store().getItem(key) !== null;
-  write(key, text, `the model "${name}"`);
-  return { replaced };
-}
-
-export function removeModel(name) {
-  const ls = store();
-  const key = MODEL_PREFIX + name;
-  if (ls.getItem(key) === null) {
-    throw new StorageError(`There is no saved model named "${name}" to delete.`, 'missing');
+  /** Save a model document under a name (replacing a model of the same name). Returns {replaced}. */
+  function saveModel(name, text) {
+    const clean = checkName(name);
+    const replaced = hasModel(clean);
+    write(MODEL_PREFIX + clean, text, `the model "${clean}"`);
+    return { replaced };
   }
-  ls.removeItem(key);
-  const last = getLast();
-  if (last.kind === 'saved' && last.name === name) setLast({ kind: 'default' });
-}
 
-export function saveUnsaved(text, label) {
-  write(UNSAVED_KEY, text, label ? `the model "${label}"` : 'the trained model');
-}
-
-export function readUnsaved() {
-  return store().getItem(UNSAVED_KEY);
-}
-
-export function clearUnsaved() {
-  store().removeItem(UNSAVED_KEY);
-}
-
-/** {kind: "default"} | {kind: "saved", name} | {kind: "unsaved"}; a damaged value reads as default. */
-export function getLast() {
-  let raw;
-  try {
-    raw = store().getItem(LAST_KEY);
-  } catch (err) {
-    return { kind: 'default' };
+  function removeModel(name) {
+    if (!hasModel(name)) throw new StorageError(`There is no saved model named "${name}" to delete.`, 'missing');
+    store().removeItem(MODEL_PREFIX + name);
   }
-  if (!raw) return { kind: 'default' };
-  try {
-    const v = JSON.parse(raw);
-    if (v && v.kind === 'saved' && typeof v.name === 'string') return { kind: 'saved', name: v.name };
-    if (v && v.kind === 'unsaved') return { kind: 'unsaved' };
-  } catch (err) {
-    /* fall through */
-  }
-  return { kind: 'default', damaged: raw };
-}
 
-export function setLast(value) {
-  try {
-    store().setItem(LAST_KEY, JSON.stringify(value));
-    return true;
-  } catch (err) {
-    return false; // tiny value; if even this fails storage is full and the caller already says so
+  function saveUnsaved(text, label) {
+    write(UNSAVED_KEY, text, label ? `the model "${label}"` : 'the trained model');
   }
-}
 
-export function formatSize(chars) {
-  return chars >= 1e6 ? mb(chars) : `${Math.max(1, Math.round(chars / 1e3))} KB`;
+  function readUnsaved() {
+    return store().getItem(UNSAVED_KEY);
+  }
+
+  function clearUnsaved() {
+    store().removeItem(UNSAVED_KEY);
+  }
+
+  /** {kind: "default"} | {kind: "saved", name} | {kind: "unsaved"}; a damaged or unreadable value reads as default. */
+  function getLast() {
+    let raw;
+    try {
+      raw = store().getItem(LAST_KEY);
+    } catch (_) {
+      return { kind: 'default' };
+    }
+    if (!raw) return { kind: 'default' };
+    try {
+      const v = JSON.parse(raw);
+      if (v && v.kind === 'saved' && typeof v.name === 'string') return { kind: 'saved', name: v.name };
+      if (v && v.kind === 'unsaved') return { kind: 'unsaved' };
+    } catch (_) {
+      /* fall through */
+    }
+    return { kind: 'default', damaged: raw };
+  }
+
+  /** Returns false when even this tiny write fails (storage full: the caller already says so). */
+  function setLast(value) {
+    try {
+      store().setItem(LAST_KEY, JSON.stringify(value));
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  return {
+    usage, names, listModels, hasModel, readModel, saveModel, removeModel,
+    saveUnsaved, readUnsaved, clearUnsaved, getLast, setLast,
+  };
 }

@@ -1,67 +1,39 @@
-// sw.js: offline support. Registered by app.js (relative URL, so its scope is the site's folder,
-// also under a sub-path) once the page is ready.
+// sw.js: offline support. Registered by main.js as sw.js?build=<build_id> (relative URL, so its
+// scope is the site's folder, also under a sub-path) once the page is ready.
 //
-// - install: precache every file the page needs (the list comes from build.json and
-//   pyodide/pyodide-lock.json), so the site works offline after the first visit;
+// - install: precache every file build.json lists in "precache" into a cache named after the
+//   build id, so the site works offline after the first visit; a rebuilt site has a new build id,
+//   hence a new service worker URL and a new cache;
+// - activate: delete the caches of other builds;
 // - fetch: Pyodide's pinned files (pyodide/*) are served cache-first; everything else is
 //   network-first (a rebuilt site is picked up at once) and falls back to the cache offline.
 //   Every successful same-origin GET refreshes the cache.
 
-const CACHE = 'pynn-site-v1';
 const SCOPE = new URL('./', self.location).href;
-const CORE = [
-  './',
-  'index.html',
-  'style.css',
-  'app.js',
-  'ui.js',
-  'pynn.js',
-  'worker.js',
-  'storage.js',
-  'draw.js',
-  'plot.js',
-  'vendor/chart.umd.min.js',
-  'build.json',
-  'pyodide/pyodide.mjs',
-  'pyodide/pyodide.asm.js',
-  'pyodide/pyodide.asm.wasm',
-  'pyodide/python_stdlib.zip',
-  'pyodide/pyodide-lock.json',
-];
+const BUILD_ID = new URL(self.location).searchParams.get('build') || 'unknown';
+const PREFIX = 'pynn-site-';
+const CACHE = PREFIX + BUILD_ID;
 
-async function siteFiles() {
-  const files = new Set(CORE);
-  try {
-    const build = await (await fetch('build.json', { cache: 'no-cache' })).json();
-    for (const key of ['wheel', 'model', 'data']) if (build[key]) files.add(build[key]);
-    const dataDir = new URL(build.data || 'data/mnist.json', SCOPE);
-    files.add(new URL('mnist-images.u8', dataDir).href);
-    files.add(new URL('mnist-labels.u8', dataDir).href);
-  } catch (_) {
-    /* precache what we can; the fetch handler still caches at run time */
+async function precacheList() {
+  const res = await fetch(new URL('build.json', SCOPE), { cache: 'no-cache' });
+  if (!res.ok) throw new Error(`build.json answered HTTP ${res.status}`);
+  const build = await res.json();
+  if (build.build_id !== BUILD_ID) {
+    // the site was rebuilt since the page registered this worker: the page registers the new one
+    throw new Error(`build.json is build ${build.build_id}, this service worker is for ${BUILD_ID}`);
   }
-  try {
-    const lock = await (await fetch('pyodide/pyodide-lock.json')).json();
-    for (const name of ['numpy', 'micropip', 'packaging']) {
-      const pkg = lock.packages && lock.packages[name];
-      if (pkg && pkg.file_name) files.add(`pyodide/${pkg.file_name}`);
-    }
-  } catch (_) {
-    /* idem */
-  }
-  return [...files];
+  if (!Array.isArray(build.precache)) throw new Error('build.json has no "precache" list: rebuild the site');
+  return build.precache;
 }
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
+      const files = await precacheList();
       const cache = await caches.open(CACHE);
-      const files = await siteFiles();
       // one by one, so a single missing file does not cancel the rest
       await Promise.all(
-        files.map((f) =>
-          cache.add(new Request(new URL(f, SCOPE), { cache: 'no-cache' })).catch(() => undefined)
-        )
+        files.map((f) => cache.add(new Request(new URL(f, SCOPE), { cache: 'no-cache' })).catch(() => undefined))
       );
       await self.skipWaiting();
     })()
@@ -72,7 +44,7 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
       for (const key of await caches.keys()) {
-        if (key.startsWith('pynn-site-') && key !== CACHE) await caches.delete(key);
+        if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
       }
       await self.clients.claim();
     })()

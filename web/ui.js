@@ -1,4 +1,4 @@
-// ui.js: DOM rendering helpers (no state, no Python). app.js decides what to show; this module
+// ui.js: DOM rendering helpers (no state, no Python). The panels decide what to show; this module
 // knows how it looks.
 
 export const $ = (sel, root = document) => root.querySelector(sel);
@@ -21,6 +21,7 @@ export function setStatus(state, text) {
   el.textContent = text;
 }
 
+const MESSAGE_FADE_MS = 8000; // a confirmation fades after this long; errors stay
 let messageTimer = null;
 /** The last user-facing message (confirmation or error). Errors stay until replaced. */
 export function showMessage(text, kind = 'info', action = null) {
@@ -42,15 +43,16 @@ export function showMessage(text, kind = 'info', action = null) {
   clearTimeout(messageTimer);
   el.classList.remove('fade');
   if (kind !== 'error') {
-    messageTimer = setTimeout(() => el.classList.add('fade'), 8000);
+    messageTimer = setTimeout(() => el.classList.add('fade'), MESSAGE_FADE_MS);
   }
 }
 
 // --- prediction --------------------------------------------------------------------------------
 
-export function buildProbs(list) {
+/** One bar per class (`classes` of build.json's shape). */
+export function buildProbs(list, classes) {
   list.textContent = '';
-  for (let d = 0; d < 10; d++) {
+  for (let d = 0; d < classes; d++) {
     const li = document.createElement('li');
     li.className = 'prob';
     li.dataset.testid = `prob-${d}`;
@@ -66,7 +68,7 @@ export function buildProbs(list) {
 }
 
 export function renderProbabilities(list, probabilities, label) {
-  for (let d = 0; d < 10; d++) {
+  for (let d = 0; d < list.children.length; d++) {
     const li = list.children[d];
     const fill = li.querySelector('.prob-fill');
     const text = li.querySelector('.prob-pct');
@@ -128,12 +130,14 @@ export function showFieldErrors(form, errors, fieldIds) {
   return first;
 }
 
+/** matrix: n x n counts (rows: true class, columns: predicted). */
 export function renderConfusion(table, matrix) {
   const caption = table.querySelector('caption');
   table.textContent = '';
   if (caption) table.appendChild(caption);
+  const n = matrix.length;
   let max = 0;
-  for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) if (i !== j) max = Math.max(max, matrix[i][j]);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) max = Math.max(max, matrix[i][j]);
   const rowMax = matrix.map((r) => r.reduce((a, b) => a + b, 0) || 1);
 
   const thead = document.createElement('thead');
@@ -142,7 +146,7 @@ export function renderConfusion(table, matrix) {
   corner.scope = 'col';
   corner.innerHTML = '<span class="visually-hidden">True digit \\ predicted</span><span aria-hidden="true">t\\p</span>';
   hr.appendChild(corner);
-  for (let j = 0; j < 10; j++) {
+  for (let j = 0; j < n; j++) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = String(j);
@@ -152,27 +156,27 @@ export function renderConfusion(table, matrix) {
   table.appendChild(thead);
 
   const tbody = document.createElement('tbody');
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < n; i++) {
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
     th.textContent = String(i);
     tr.appendChild(th);
-    for (let j = 0; j < 10; j++) {
+    for (let j = 0; j < n; j++) {
       const td = document.createElement('td');
-      const n = matrix[i][j];
-      td.textContent = String(n);
+      const count = matrix[i][j];
+      td.textContent = String(count);
       if (i === j) {
-        const a = n / rowMax[i];
+        const a = count / rowMax[i];
         td.className = 'diag';
         td.style.setProperty('--shade', a.toFixed(3));
-      } else if (n > 0) {
+      } else if (count > 0) {
         td.className = 'off';
-        td.style.setProperty('--shade', (0.15 + 0.85 * (n / (max || 1))).toFixed(3));
+        td.style.setProperty('--shade', (0.15 + 0.85 * (count / (max || 1))).toFixed(3));
       } else {
         td.className = 'zero';
       }
-      td.title = `true ${i}, predicted ${j}: ${n}`;
+      td.title = `true ${i}, predicted ${j}: ${count}`;
       tr.appendChild(td);
     }
     tbody.appendChild(tr);
@@ -243,4 +247,17 @@ export function renderModels(listEl, emptyEl, models, { onLoad, onDelete, busy }
     li.appendChild(actions);
     listEl.appendChild(li);
   }
+}
+
+/** Offer `file` (a File) as a download. */
+export function saveFile(file) {
+  const url = URL.createObjectURL(file);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file.name;
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }

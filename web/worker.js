@@ -1,175 +1,59 @@
-// worker.js: the one place where Python runs. A module worker that owns Pyodide and py_nn.
+// worker.js: owns Pyodide. The staged start-up, the message loop and the training slice loop;
+// all the Python (data, active model, running fit) is in bridge.py, imported as a real module.
 //
 // Protocol (main thread <-> worker), every message is {id, type, payload}:
-//   request types: init, predict, evaluate, fit, stop, toJson, loadJson, info
+//   request types: init, predict, evaluate, fit, stop, toJson, loadJson, info,
+//                  pause, resume, step (one more epoch, then pause), inside, overview, firstLayer,
+//                  neuron, mistakes, heldOut, augmentPreview
 //   replies:       {id, type: "progress", payload}   (init stages, training progress)
 //                  {id, type: "result", payload}
-//                  {id, type: "error", error: {message, kind}}
-// Every request is answered exactly once with "result" or "error"; nothing is thrown past the
-// message handler. The worker never touches the DOM or localStorage.
+//                  {id, type: "error", error: {message, kind, file?}}
+// Every request is answered exactly once; nothing is thrown past the message handler. A start-up
+// failure has kind "fatal" and, when one file is to blame, `file` (its URL path). The worker never
+// touches the DOM or localStorage, and checks only the shape of a message: py_nn checks the
+// numbers, the bridge the page's model-shape rule.
 //
-// Start-up runs in named stages behind one promise (`ready`), every request awaits it:
-//   runtime ("Loading Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…")
-//   → data + model ("Loading model…").
+// Start-up stages behind one promise (`ready`) that every request awaits: runtime ("Loading
+// Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…") → bridge.py → data +
+// model ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`.
+//
+// Adding a request: a bridge.Session method returning JSON, and a line in `handlers` that calls
+// it with `call(name, ...args)`.
 
 const SITE = new URL('./', import.meta.url);
+const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
+const PYODIDE_CORE = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 const SLICE_MS = 25; // training runs in slices of about this long, then yields so "stop" and "predict" get through
 const PROGRESS_EVERY_MS = 250; // at most ~4 batch-progress messages per second (+ every epoch end)
+const REBUILD = 'Rebuild the site with "python3 build.py"';
 
 class UserError extends Error {
-  constructor(message, kind = 'user') {
+  constructor(message, kind = 'user', file = undefined) {
     super(message);
     this.kind = kind;
+    this.file = file;
   }
 }
 
+/** A start-up failure; `url` is the file to blame (shown as its path), if one is. */
+const fatal = (message, url) => new UserError(message, 'fatal', url ? new URL(url).pathname : undefined);
+
 let pyodide = null;
-let py = null; // PyProxy functions of the bridge module (kept for the worker's life)
+let session = null; // the bridge.Session PyProxy (kept for the worker's life)
+const methods = new Map(); // its bound methods, fetched once each (PyProxies kept, never leaked per call)
+let build = null; // build.json
 let ready = null; // Promise of the start-up stages
 let training = null; // {stopRequested} while a fit runs
 
 const post = (msg) => self.postMessage(msg);
 const progress = (id, payload) => post({ id, type: 'progress', payload });
 
-// Python side of the bridge. Only strings, numbers and JS typed arrays cross the boundary:
-// results come back as JSON strings, so no PyProxy leaks out of these calls.
-const BRIDGE = String.raw`
-import json, time
-import numpy as np
-import py_nn
-
-_S = {"net": None, "fit": None}
-
-def _err_text(e):
-    return f"{type(e).__name__}: {e}"
-
-def load_data(images, labels, train, test):
-    imgs = np.frombuffer(images.to_bytes(), dtype=np.uint8).reshape(-1, 784)
-    ys = np.frombuffer(labels.to_bytes(), dtype=np.uint8).astype(np.int64)
-    x = imgs.astype(np.float32)
-    x *= np.float32(1.0 / 255.0)
-    train, test = int(train), int(test)
-    _S["x_train"], _S["y_train"] = x[:train], ys[:train]
-    _S["x_test"], _S["y_test"] = x[train:train + test], ys[train:train + test]
-    return json.dumps({"train": int(len(_S["y_train"])), "test": int(len(_S["y_test"]))})
-
-def _info(net):
-    md = getattr(net, "metadata", None) or {}
-    layers = [int(v) for v in net.layers]
-    params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
-    return {"layers": layers, "params": int(params), "metadata": md}
-
-def model_info():
-    return json.dumps(_info(_S["net"]))
-
-def parse_model(text):
-    """Validate a model document with from_json; returns the network or raises ValueError."""
-    net = py_nn.NeuralNetwork.from_json(text)
-    layers = [int(v) for v in net.layers]
-    if layers[0] != 784 or layers[-1] != 10:
-        raise ValueError(
-            f"the model has layers {layers}, but this page needs 784 inputs (28x28 pixels) and 10 outputs "
-            "(digits 0-9)")
-    return net
-
-def load_model(text):
-    net = parse_model(text)          # raises before anything is replaced
-    _S["net"] = net
-    return json.dumps(_info(net))
-
-def to_json(metadata_json):
-    net = _S["net"]
-    md = dict(getattr(net, "metadata", None) or {})
-    md.update(json.loads(metadata_json or "{}"))
-    return net.to_json(metadata=md)
-
-def predict(pixels):
-    x = np.frombuffer(pixels.to_bytes(), dtype=np.float32).reshape(1, 784)
-    p = np.asarray(_S["net"].predict(x), dtype=np.float64)[0]
-    return json.dumps({"label": int(np.argmax(p)), "probabilities": [float(v) for v in p]})
-
-def _evaluate(net):
-    x, y = _S["x_test"], _S["y_test"]
-    p = net.predict(x)  # one forward pass serves the loss, the accuracy and the matrix
-    pred = p.argmax(axis=1)
-    loss = float(np.mean(py_nn.categorical_crossentropy(p, py_nn.to_categorical(y, 10))))
-    cm = py_nn.confusion_matrix(y, pred, num_classes=10)
-    return {"accuracy": float(np.mean(pred == y)), "loss": loss, "count": int(len(y)),
-            "confusion": cm.tolist()}
-
-def evaluate():
-    return json.dumps(_evaluate(_S["net"]))
-
-def fit_start(cfg_json):
-    cfg = json.loads(cfg_json)
-    layers = [784] + [int(h) for h in cfg["hidden"]] + [10]
-    opt = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
-    net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu", output_activation="softmax",
-                              loss="categorical_crossentropy", optimizer=opt, dtype="float32",
-                              seed=int(cfg.get("seed", 0)))
-    n = int(cfg["samples"])
-    x, y = _S["x_train"][:n], _S["y_train"][:n]
-    gen = net.fit_steps(x, y, batch_size=int(cfg["batchSize"]), epochs=int(cfg["epochs"]),
-                        categorical=True, validation_data=(_S["x_test"], _S["y_test"]), shuffle=True)
-    _S["fit"] = {"net": net, "gen": gen, "cfg": cfg, "batches_done": 0, "last": None,
-                 "history": {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}}
-    return json.dumps({"layers": layers})
-
-def _clean(ev):
-    out = {}
-    for k, v in ev.items():
-        if isinstance(v, (np.floating, np.integer)):
-            v = v.item()
-        out[k] = v
-    return out
-
-def fit_slice(budget_ms):
-    f = _S["fit"]
-    t0 = time.perf_counter()
-    epochs, done = [], False
-    while True:
-        try:
-            ev = _clean(next(f["gen"]))
-        except StopIteration:
-            done = True
-            break
-        if ev.get("event") == "epoch":
-            for k in f["history"]:
-                f["history"][k].append(ev.get(k))
-            epochs.append(ev)
-        else:
-            f["batches_done"] += 1
-            f["last"] = ev
-        if (time.perf_counter() - t0) * 1000.0 >= budget_ms:
-            break
-    return json.dumps({"batch": f["last"], "epochs": epochs, "done": done})
-
-def fit_finish(stopped, metadata_json):
-    f = _S.pop("fit")
-    try:
-        f["gen"].close()
-    except Exception:
-        pass
-    result = {"history": f["history"], "stopped": bool(stopped), "batches": f["batches_done"],
-              "committed": False}
-    if f["batches_done"] > 0:
-        net = f["net"]
-        ev = _evaluate(net)
-        md = json.loads(metadata_json)
-        md["test_accuracy"] = ev["accuracy"]
-        net.metadata = md
-        _S["net"] = net
-        result.update(committed=True, evaluation=ev, info=_info(net))
-    return json.dumps(result)
-
-def fit_abort():
-    f = _S.pop("fit", None)
-    if f is not None:
-        try:
-            f["gen"].close()
-        except Exception:
-            pass
-`;
+/** Call a bridge.Session method; it returns a string (JSON, or a model document for to_json). */
+function call(name, ...args) {
+  if (!methods.has(name)) methods.set(name, session[name]);
+  return methods.get(name)(...args);
+}
+const callJson = (name, ...args) => JSON.parse(call(name, ...args));
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -193,15 +77,50 @@ async function fetchOk(url, what) {
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new UserError(`Could not fetch ${what} (${url.pathname}): ${err.message}. Is the site still being served?`, 'fatal');
+    throw fatal(`Could not fetch ${what} (${url.pathname}): ${err.message}. Is the site still being served?`, url);
   }
   if (!res.ok) {
-    throw new UserError(
-      `Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. Rebuild the site with "python3 build.py" and serve the site/ folder.`,
-      'fatal'
-    );
+    throw fatal(`Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. ${REBUILD} and serve the site/ folder.`, url);
   }
   return res;
+}
+
+/** The first of `urls` that cannot be fetched (to name the file behind a failed stage), or null. */
+async function firstUnreachable(urls) {
+  for (const url of urls) {
+    try {
+      const res = await fetch(url, { method: 'HEAD', cache: 'no-store' });
+      if (!res.ok) return url;
+    } catch (_) {
+      return url;
+    }
+  }
+  return null;
+}
+
+/**
+ * Settle with `promise`, unless one of `urls` cannot be fetched while it is pending: then fail with
+ * `failure(url)`. Pyodide 0.27's loadPyodide never settles when its wasm cannot be fetched (it only
+ * logs "wasm instantiation failed!"), so the runtime stage checks its files every few seconds.
+ */
+async function unlessUnreachable(promise, urls, failure, everyMs = 4000) {
+  let timer = null;
+  let settled = false;
+  const watchdog = new Promise((_, reject) => {
+    const check = async () => {
+      const missing = await firstUnreachable(urls);
+      if (settled) return;
+      if (missing) reject(failure(missing));
+      else timer = setTimeout(check, everyMs);
+    };
+    timer = setTimeout(check, everyMs);
+  });
+  try {
+    return await Promise.race([promise, watchdog]);
+  } finally {
+    settled = true;
+    clearTimeout(timer);
+  }
 }
 
 // Yield to the event loop so queued messages ("stop", "predict") are handled between slices.
@@ -219,30 +138,56 @@ function yieldToEventLoop() {
 
 // --- start-up stages ---------------------------------------------------------------------------
 
+async function stageBuildInfo() {
+  const url = new URL('build.json', SITE);
+  const info = await (await fetchOk(url, 'build.json')).json();
+  for (const key of ['shape', 'packages', 'wheel']) {
+    if (!info[key]) throw fatal(`build.json has no \`${key}\`: rebuild the site with "python3 build.py".`, url);
+  }
+  return info;
+}
+
 async function stageRuntime(id) {
   progress(id, { stage: 'runtime', text: 'Loading Pyodide…' });
-  const indexURL = new URL('./pyodide/', import.meta.url).href;
+  const indexURL = new URL('./pyodide/', SITE);
+  const moduleURL = new URL('pyodide.mjs', indexURL);
   let mod;
   try {
-    mod = await import(new URL('./pyodide/pyodide.mjs', import.meta.url).href);
+    mod = await import(moduleURL.href);
   } catch (err) {
-    throw new UserError(
-      `Could not load Pyodide from ${indexURL}pyodide.mjs (${err.message}). Rebuild the site with "python3 build.py".`,
-      'fatal'
-    );
+    throw fatal(`Could not load Pyodide from ${moduleURL.pathname} (${err.message}). ${REBUILD}.`, moduleURL);
   }
+  const core = PYODIDE_CORE.map((name) => new URL(name, indexURL));
+  const unreachable = (url) => fatal(`Pyodide cannot start: ${url.pathname} could not be fetched. Is the site still being served?`, url);
   try {
-    pyodide = await mod.loadPyodide({ indexURL });
+    pyodide = await unlessUnreachable(mod.loadPyodide({ indexURL: indexURL.href }), core, unreachable);
   } catch (err) {
-    throw new UserError(`Pyodide failed to start: ${errorText(err)}. Reload the page; if it persists, rebuild the site.`, 'fatal');
+    if (err instanceof UserError) throw err;
+    const missing = await firstUnreachable(core);
+    if (missing) throw unreachable(missing);
+    throw fatal(`Pyodide failed to start: ${errorText(err)}. Reload the page; if it persists, ${REBUILD.toLowerCase()}.`);
   }
+}
+
+/** The wheel files of `names` and their dependencies, from Pyodide's lock file. */
+async function packageFiles(names) {
+  const lockURL = new URL('./pyodide/pyodide-lock.json', SITE);
+  const { packages } = await (await fetch(lockURL)).json();
+  const seen = new Set();
+  const visit = (name) => {
+    if (!packages[name] || seen.has(name)) return;
+    seen.add(name);
+    (packages[name].depends || []).forEach(visit);
+  };
+  names.forEach(visit);
+  return [...seen].map((name) => new URL(`./pyodide/${packages[name].file_name}`, SITE));
 }
 
 async function stagePackages(id) {
   progress(id, { stage: 'packages', text: 'Loading NumPy…' });
   const problems = [];
   try {
-    await pyodide.loadPackage(['numpy', 'micropip'], {
+    await pyodide.loadPackage(build.packages, {
       messageCallback: () => {},
       errorCallback: (msg) => problems.push(msg),
     });
@@ -250,84 +195,95 @@ async function stagePackages(id) {
     problems.push(errorText(err));
   }
   if (problems.length) {
-    throw new UserError(
-      `Could not load NumPy and micropip into Pyodide: ${problems.map((p) => String(p).trim()).join(' ')}. Rebuild the site with "python3 build.py".`,
-      'fatal'
-    );
+    const missing = await firstUnreachable(await packageFiles(build.packages).catch(() => []));
+    const where = missing ? ` (${missing.pathname} could not be fetched)` : '';
+    const why = problems.map((p) => String(p).trim()).join(' ');
+    throw fatal(`Could not load ${build.packages.join(', ')} into Pyodide${where}: ${why}. ${REBUILD}.`, missing);
   }
 }
 
-async function stagePyNN(id, build) {
+async function stagePyNN(id) {
   progress(id, { stage: 'py_nn', text: 'Installing py_nn…' });
-  if (!build.wheel) throw new UserError('build.json names no py_nn wheel ("wheel"). Rebuild the site with "python3 build.py".', 'fatal');
-  const wheelURL = new URL(build.wheel, SITE).href; // absolute, so it works under any sub-path
-  await fetchOk(new URL(wheelURL), 'the py_nn wheel'); // a clear message for a missing file (cached for micropip)
+  const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
+  await fetchOk(wheelURL, 'the py_nn wheel'); // a clear message for a missing file (cached for micropip)
   const micropip = pyodide.pyimport('micropip');
   try {
-    await micropip.install(wheelURL);
+    await micropip.install(wheelURL.href);
   } catch (err) {
-    throw new UserError(`Could not install py_nn from ${wheelURL}: ${errorText(err)}. Rebuild the site with "python3 build.py".`, 'fatal');
+    throw fatal(`Could not install py_nn from ${wheelURL.pathname}: ${errorText(err)}. ${REBUILD}.`, wheelURL);
   } finally {
     micropip.destroy();
   }
+}
+
+/** Write bridge.py into Pyodide's file system, import it and create the Session. */
+async function stageBridge(bridgePromise) {
+  const [url, source] = await bridgePromise;
+  pyodide.FS.mkdirTree(BRIDGE_DIR);
+  pyodide.FS.writeFile(`${BRIDGE_DIR}/bridge.py`, source);
+  const sys = pyodide.pyimport('sys');
+  const path = sys.path;
+  if (!path.has(BRIDGE_DIR)) path.insert(0, BRIDGE_DIR);
+  path.destroy();
+  sys.destroy();
+  let bridge = null;
   try {
-    defineBridge();
+    bridge = pyodide.pyimport('bridge');
+    session = bridge.Session(JSON.stringify(build.shape));
   } catch (err) {
-    throw new UserError(`py_nn was installed but could not be imported: ${errorText(err)}. Rebuild the site with "python3 build.py".`, 'fatal');
+    console.error('[pynn worker]', err.message); // the whole traceback, with bridge.py's lines
+    throw fatal(`The worker's Python (${url.pathname}) could not start: ${errorText(err)}. ${REBUILD}.`, url);
+  } finally {
+    if (bridge) bridge.destroy();
   }
 }
 
-function defineBridge() {
-  const dictType = pyodide.globals.get('dict');
-  const ns = dictType();
-  dictType.destroy();
-  pyodide.runPython(BRIDGE, { globals: ns });
-  const names = ['load_data', 'model_info', 'parse_model', 'load_model', 'to_json', 'predict', 'evaluate',
-    'fit_start', 'fit_slice', 'fit_finish', 'fit_abort'];
-  py = {};
-  for (const name of names) py[name] = ns.get(name);
-  ns.destroy();
-}
-
 // Start downloading the digits while Pyodide loads; stageData() awaits the result.
-function fetchData(build) {
+function fetchData() {
   const dataURL = new URL(build.data || 'data/mnist.json', SITE);
-  const imgURL = new URL('mnist-images.u8', dataURL);
-  const lblURL = new URL('mnist-labels.u8', dataURL);
-  return Promise.all([
-    fetchOk(dataURL, 'the digit data description').then((r) => r.json()),
-    fetchOk(imgURL, 'the digit images').then((r) => r.arrayBuffer()),
-    fetchOk(lblURL, 'the digit labels').then((r) => r.arrayBuffer()),
-  ]);
+  const urls = [new URL('mnist-images.u8', dataURL), new URL('mnist-labels.u8', dataURL)];
+  const bytes = (url, what) => fetchOk(url, what).then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
+  return Promise.all([bytes(urls[0], 'the digit images'), bytes(urls[1], 'the digit labels'), urls[0]]);
 }
 
 async function stageData(id, dataPromise) {
   progress(id, { stage: 'model', text: 'Loading model…' });
-  const [meta, imgBuf, lblBuf] = await dataPromise;
-  const images = new Uint8Array(imgBuf);
-  const labels = new Uint8Array(lblBuf);
-  const count = meta.count ?? labels.length;
-  if (images.length !== count * 784 || labels.length !== count) {
-    throw new UserError(
-      `The digit data is inconsistent: ${images.length} image bytes and ${labels.length} labels for ${count} digits. Rebuild the site.`,
-      'fatal'
-    );
+  const [images, labels, imagesURL] = await dataPromise;
+  try {
+    return callJson('load_data', images, labels);
+  } catch (err) {
+    throw fatal(`Could not use the digits in ${imagesURL.pathname}: ${stripPythonType(errorText(err))}. ${REBUILD}.`, imagesURL);
   }
-  const train = meta.train ?? 8000;
-  const test = meta.test ?? count - train;
-  return JSON.parse(py.load_data(images, labels, train, test));
+}
+
+/** The model: the restored one if it is valid, otherwise the shipped default. */
+async function stageModel(restore, modelURL, modelPromise) {
+  let restoreError = null;
+  if (restore) {
+    try {
+      return { info: callJson('load_model', restore), source: 'restored', restoreError };
+    } catch (err) {
+      restoreError = stripPythonType(errorText(err));
+    }
+  }
+  const text = await (modelPromise || fetchOk(modelURL, 'the default model').then((r) => r.text()));
+  try {
+    return { info: callJson('load_model', text), source: 'default', restoreError };
+  } catch (err) {
+    throw fatal(`The default model (${modelURL.pathname}) could not be loaded: ${stripPythonType(errorText(err))}. ${REBUILD}.`, modelURL);
+  }
 }
 
 async function init(id, payload) {
   const t0 = performance.now();
-  const buildURL = new URL('build.json', SITE);
-  const build = await (await fetchOk(buildURL, 'build.json')).json();
-  const dataPromise = fetchData(build);
-  dataPromise.catch(() => {}); // awaited (and reported) in stageData
-  const restoring = !!(payload && payload.restore && typeof payload.restore.json === 'string');
+  build = await stageBuildInfo();
+  const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
+  const dataPromise = background(fetchData());
+  const bridgeURL = new URL('bridge.py', SITE);
+  const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
+  const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
-  const modelPromise = restoring ? null : fetchOk(modelURL, 'the default model').then((r) => r.text());
-  if (modelPromise) modelPromise.catch(() => {});
+  const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
   const stages = {};
   const timed = async (name, fn) => {
     const t = performance.now();
@@ -337,43 +293,43 @@ async function init(id, payload) {
   };
   await timed('runtime', () => stageRuntime(id));
   await timed('packages', () => stagePackages(id));
-  await timed('py_nn', () => stagePyNN(id, build));
+  await timed('py_nn', () => stagePyNN(id));
+  await timed('bridge', () => stageBridge(bridgePromise));
   const data = await timed('data', () => stageData(id, dataPromise));
-  const tModel = performance.now();
-
-  // The model: the restored one if it is valid, otherwise the shipped default.
-  let restoreError = null;
-  let info = null;
-  let source = 'default';
-  if (payload && payload.restore && typeof payload.restore.json === 'string') {
-    try {
-      info = JSON.parse(py.load_model(payload.restore.json));
-      source = 'restored';
-    } catch (err) {
-      restoreError = stripPythonType(errorText(err));
-    }
-  }
-  if (!info) {
-    const text = await (modelPromise || fetchOk(modelURL, 'the default model').then((r) => r.text()));
-    try {
-      info = JSON.parse(py.load_model(text));
-    } catch (err) {
-      throw new UserError(`The default model (${modelURL.pathname}) could not be loaded: ${stripPythonType(errorText(err))}. Rebuild the site.`, 'fatal');
-    }
-  }
-  stages.model = Math.round(performance.now() - tModel);
-  const version = pyodide.runPython('import py_nn; py_nn.__version__');
-  return { info, source, restoreError, data, build, version, stages, startupMs: Math.round(performance.now() - t0) };
+  const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
+  const { version } = callJson('about');
+  return { ...model, data, build, version, stages, startupMs: Math.round(performance.now() - t0) };
 }
 
 // --- requests ----------------------------------------------------------------------------------
 
 function requirePixels(payload) {
   const px = payload && payload.pixels;
-  if (!(px instanceof Float32Array) || px.length !== 784) {
-    throw new UserError('predict needs a Float32Array of 784 values (28x28 pixels, 0 = background .. 1 = ink).');
+  const { inputs, side } = build.shape;
+  if (!(px instanceof Float32Array) || px.length !== inputs) {
+    throw new UserError(`predict needs a Float32Array of ${inputs} values (${side}x${side} pixels, 0 = background .. 1 = ink).`);
   }
   return px;
+}
+
+function requireIndex(payload, key) {
+  const v = payload && payload[key];
+  if (!Number.isInteger(v) || v < 0) throw new UserError(`${key} must be a whole number >= 0; got ${JSON.stringify(v)}.`);
+  return v;
+}
+
+/** Run a bridge call whose ValueError is the caller's mistake (a bad index): a plain message. */
+function checked(fn) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${stripPythonType(errorText(err))}.`, 'invalid-options');
+  }
+}
+
+function wake() {
+  if (training && training.wake) training.wake();
 }
 
 async function fit(id, payload) {
@@ -381,40 +337,47 @@ async function fit(id, payload) {
     throw new UserError('A training run is already in progress: wait for it to finish or press Stop first.', 'busy');
   }
   const cfg = payload.config;
-  training = { stopRequested: false };
+  training = { stopRequested: false, paused: false, wake: null, pauseAtEpoch: null, epochsDone: 0 };
   const t0 = performance.now();
   let lastSent = 0;
-  let stopped = false;
+  let done = false;
   try {
-    py.fit_start(JSON.stringify(cfg));
-    for (;;) {
-      if (training.stopRequested) {
-        stopped = true;
-        break;
+    const mine = payload.mine && payload.mine.labels instanceof Uint8Array ? payload.mine : null;
+    const started = callJson('fit_start', JSON.stringify(cfg), mine ? mine.images : null, mine ? mine.labels : null);
+    progress(id, { started, batch: null, epochs: [], elapsedMs: 0 });
+    while (!done && !training.stopRequested) {
+      if (training.paused) {
+        progress(id, { paused: true, batch: null, epochs: [], elapsedMs: Math.round(performance.now() - t0) });
+        await new Promise((resolve) => (training.wake = resolve));
+        training.wake = null;
+        if (!training.paused) progress(id, { paused: false, batch: null, epochs: [], elapsedMs: Math.round(performance.now() - t0) });
+        continue;
       }
-      const slice = JSON.parse(py.fit_slice(SLICE_MS));
+      const slice = callJson('fit_slice', SLICE_MS);
+      training.epochsDone += slice.epochs.length;
+      if (training.pauseAtEpoch !== null && training.epochsDone >= training.pauseAtEpoch) {
+        training.pauseAtEpoch = null;
+        training.paused = true;
+      }
       const now = performance.now();
-      if (slice.epochs.length || slice.done || now - lastSent >= PROGRESS_EVERY_MS) {
+      done = slice.done;
+      if (slice.epochs.length || done || now - lastSent >= PROGRESS_EVERY_MS) {
         lastSent = now;
         progress(id, { batch: slice.batch, epochs: slice.epochs, elapsedMs: Math.round(now - t0) });
       }
-      if (slice.done) break;
-      await yieldToEventLoop();
+      if (!done) await yieldToEventLoop();
     }
+    const stopped = !done;
     const metadata = {
       name: payload.name || 'Trained model',
       trainedAt: new Date().toISOString(),
       training: { ...cfg, stopped, seconds: Math.round(performance.now() - t0) / 1000 },
     };
-    const result = JSON.parse(py.fit_finish(stopped, JSON.stringify(metadata)));
+    const result = callJson('fit_finish', stopped, JSON.stringify(metadata));
     result.elapsedMs = Math.round(performance.now() - t0);
     return result;
   } catch (err) {
-    try {
-      py.fit_abort();
-    } catch (_) {
-      /* already cleaned */
-    }
+    call('fit_abort'); // the active model stays
     throw new UserError(`Training failed: ${stripPythonType(errorText(err))}. The active model is unchanged.`, 'fit');
   } finally {
     training = null;
@@ -423,31 +386,64 @@ async function fit(id, payload) {
 
 const handlers = {
   init,
-  async info() {
-    return JSON.parse(py.model_info());
-  },
-  async predict(id, payload) {
-    return JSON.parse(py.predict(requirePixels(payload)));
-  },
-  async evaluate() {
-    return JSON.parse(py.evaluate());
-  },
+  info: () => callJson('model_info'),
+  predict: (id, payload) => callJson('predict', requirePixels(payload)),
+  evaluate: () => callJson('evaluate'),
   fit,
   async stop() {
     if (!training) return { stopping: false };
     training.stopRequested = true;
+    wake();
     return { stopping: true };
   },
-  async toJson(id, payload) {
-    return { json: py.to_json(JSON.stringify((payload && payload.metadata) || {})) };
+  pause() {
+    if (!training) return { paused: false };
+    training.paused = true;
+    return { paused: true, epochsDone: training.epochsDone };
   },
-  async loadJson(id, payload) {
+  resume() {
+    if (!training) return { paused: false };
+    training.paused = false;
+    training.pauseAtEpoch = null;
+    wake();
+    return { paused: false };
+  },
+  step() {
+    if (!training) return { stepping: false };
+    training.pauseAtEpoch = training.epochsDone + 1;
+    training.paused = false;
+    wake();
+    return { stepping: true, untilEpoch: training.pauseAtEpoch };
+  },
+  inside: (id, payload) => callJson('inside', requirePixels(payload)),
+  overview: () => callJson('overview'),
+  firstLayer() {
+    const proxy = call('first_layer');
+    try {
+      const bytes = proxy.toJs(); // a fresh Uint8Array copy of the float32 bytes
+      return { weights: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), inputs: build.shape.inputs };
+    } finally {
+      proxy.destroy();
+    }
+  },
+  neuron: (id, payload) => checked(() => callJson('neuron', requireIndex(payload, 'neuron'), (payload && payload.k) || 9)),
+  mistakes: (id, payload) => checked(() => callJson('mistakes', JSON.stringify(payload || {}))),
+  heldOut: (id, payload) => checked(() => callJson('held_out', requireIndex(payload, 'index'))),
+  augmentPreview(id, payload) {
+    try {
+      return callJson('augment_preview', JSON.stringify((payload && payload.augment) || {}), (payload && payload.count) || 8);
+    } catch (err) {
+      throw new UserError(stripPythonType(errorText(err)), 'invalid-options');
+    }
+  },
+  toJson: (id, payload) => ({ json: call('to_json', JSON.stringify((payload && payload.metadata) || {})) }),
+  loadJson(id, payload) {
     if (training) {
       throw new UserError('Training is running: press Stop (or wait for it to finish) before loading another model.', 'busy');
     }
     if (!payload || typeof payload.json !== 'string') throw new UserError('loadJson needs the model document as a string.');
     try {
-      return JSON.parse(py.load_model(payload.json)); // from_json validates before the active model is replaced
+      return callJson('load_model', payload.json); // validated before the active model is replaced
     } catch (err) {
       throw new UserError(stripPythonType(errorText(err)), 'invalid-model');
     }
@@ -469,12 +465,19 @@ self.onmessage = async (event) => {
     post({ id, type: 'result', payload: await handler(id, payload) });
   } catch (err) {
     const kind = (err && err.kind) || 'internal';
+    if (!(err instanceof UserError)) console.error('[pynn worker]', err); // a Python traceback names bridge.py lines
     const message = err instanceof UserError ? err.message : `Unexpected error in the Python worker: ${errorText(err)}`;
-    post({ id, type: 'error', error: { message, kind } });
+    const error = err instanceof UserError && err.file ? { message, kind, file: err.file } : { message, kind };
+    post({ id, type: 'error', error });
   }
 };
 
 self.addEventListener('unhandledrejection', (event) => {
   event.preventDefault();
+  if (!session) {
+    // During start-up (e.g. Pyodide's own fetch of a missing file) the init reply says what failed.
+    console.warn('[pynn worker] during start-up:', event.reason);
+    return;
+  }
   post({ id: 0, type: 'error', error: { message: `Unexpected error in the Python worker: ${errorText(event.reason)}`, kind: 'internal' } });
 });

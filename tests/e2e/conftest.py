@@ -5,10 +5,11 @@ Run with ``python3 build.py test`` (builds site/ first) or, after ``python3 buil
 
 Fixtures
 --------
-base_url   (session)  the built site served by ``build.make_server`` on a free local port
+base_url   (session)  the built site served by ``tools.serve.make_server`` on a free local port
 subpath_url (session) the same site served under /user/repo/ (as on GitHub Pages)
 browser    (session)  headless Chromium (``PYNN_CHROMIUM``, default /usr/bin/chromium)
-open_app   (test)     factory: a fresh browser context (fresh localStorage) + page wrapped in App;
+open_app   (test)     factory: a fresh browser context (fresh localStorage) + page wrapped in App
+                      (``open_app(context=other.page.context)``: a second tab of the same context);
                       every page is watched: console errors and requests are recorded, an
                       uncaught page error or a request to another host fails the test, and a
                       screenshot is saved to test-artifacts/<test>[-n].png at the end
@@ -277,13 +278,13 @@ def site_dir() -> Path:
 
 
 def _serve(directory: Path):
-    """Serve `directory` with build.make_server on a free local port; returns (server, url)."""
+    """Serve `directory` with tools.serve.make_server on a free local port; returns (server, url)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     try:
-        from build import make_server
-    except ImportError as exc:  # pragma: no cover - depends on BUILD's build.py
-        pytest.fail(f"cannot import make_server from {ROOT}/build.py ({exc}): run python3 build.py first",
+        from tools.serve import make_server
+    except ImportError as exc:  # pragma: no cover - depends on tools/serve.py
+        pytest.fail(f"cannot import make_server from {ROOT}/tools/serve.py ({exc})",
                     pytrace=False)
     try:
         server = make_server(str(directory), 0, quiet=True)
@@ -360,9 +361,10 @@ def open_app(browser, base_url, request):
     request.node.e2e_records = []
     request.node.e2e_reported = []
 
-    def factory(load: bool = True, **context_options) -> App:
-        context = browser.new_context(**({"viewport": VIEWPORT, "accept_downloads": True} | context_options))
-        context.set_default_timeout(30_000)
+    def factory(load: bool = True, context=None, **context_options) -> App:
+        if context is None:
+            context = browser.new_context(**({"viewport": VIEWPORT, "accept_downloads": True} | context_options))
+            context.set_default_timeout(30_000)
         page = context.new_page()
         record = {"console": [], "page_errors": [], "requests": [], "foreign": []}
 
@@ -412,7 +414,9 @@ def open_app(browser, base_url, request):
         (ARTIFACTS / f"{stem}.log").write_text(json.dumps(
             {k: record[k] for k in ("console", "page_errors", "foreign")}
             | {"request_count": len(record["requests"])}, indent=1))
-        context.close()
+        page.close()
+        if not any(c is context and not p.is_closed() for c, p, _ in opened):
+            context.close()
         problems += [p for p in _page_problems(record, i) if p not in request.node.e2e_reported]
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)

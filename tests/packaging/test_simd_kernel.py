@@ -1,5 +1,5 @@
 """The wheel ships the WebAssembly SIMD kernel, built from the current C source, as a side
-module Pyodide can load; tools/wasm_kernel.py refuses anything else.
+module Pyodide can load (tests/tools/test_wasm_kernel.py tests the checker itself).
 
 build.py passes the wheel's path in PYNN_WHEEL. The tool is loaded from its file (the
 source tree is not importable in this suite).
@@ -49,36 +49,3 @@ def test_the_shipped_kernel_is_built_from_the_current_source(tool, shipped):
     cached = tool.CACHE / f"sgemm-{tool.source_digest()[:20]}.wasm"
     assert cached.is_file(), f"no build of the current sgemm.c in {tool.CACHE}: rebuild the wheel"
     assert cached.read_bytes() == shipped, "the wheel's sgemm.wasm is stale: rebuild the wheel"
-
-
-def section(section_id, payload):
-    assert len(payload) < 128
-    return bytes([section_id, len(payload)]) + payload
-
-
-def name(text):
-    return bytes([len(text)]) + text.encode()
-
-
-HEADER = b"\0asm\x01\0\0\0"
-DYLINK = section(0, name("dylink.0") + b"\x01\x04\x00\x00\x00\x00")   # mem-info, all zero
-EXPORTS = section(7, b"\x02" + name("pynn_sgemm") + b"\x00\x00"
-                  + name("pynn_sgemm_work_size") + b"\x00\x01")
-
-
-def test_verify_accepts_a_minimal_side_module(tool):
-    info = tool.verify_side_module(HEADER + DYLINK + EXPORTS)
-    assert info["exports"] == ["pynn_sgemm", "pynn_sgemm_work_size"]
-
-
-@pytest.mark.parametrize("data,message", [
-    (b"\x7fELF" + bytes(60), "not a WebAssembly binary"),
-    (HEADER + EXPORTS, "dylink.0"),                                  # linked without -shared
-    (HEADER + DYLINK + section(7, b"\x00"), "does not export"),
-    (HEADER + DYLINK + section(2, b"\x01" + name("env") + name("memset") + b"\x00\x00") + EXPORTS,
-     "env.memset"),                                                  # a libc dependency
-    (HEADER + DYLINK + bytes([7, 40]) + b"\x01", "truncated"),
-])
-def test_verify_refuses_what_pyodide_could_not_use(tool, data, message):
-    with pytest.raises(tool.WasmKernelError, match=message):
-        tool.verify_side_module(data)

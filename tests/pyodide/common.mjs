@@ -20,12 +20,19 @@ export function parseArgs(argv, repeated = []) {
   return args;
 }
 
-/** Load Pyodide from `<site>/pyodide/` with NumPy and micropip. */
+/** `<site>/build.json`, the facts the build wrote (the same file the worker reads). */
+export function readBuildInfo(site) {
+  return JSON.parse(readFileSync(path.join(site, "build.json"), "utf8"));
+}
+
+/** Load Pyodide from `<site>/pyodide/` with the packages build.json lists (as the worker does). */
 export async function startPyodide(site) {
+  const { packages } = readBuildInfo(site);
+  if (!packages) throw new Error(`${path.join(site, "build.json")} has no \`packages\`: rebuild the site`);
   const indexURL = path.resolve(site, "pyodide") + path.sep;
   const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, "pyodide.mjs")).href);
   const pyodide = await loadPyodide({ indexURL });
-  await pyodide.loadPackage(["numpy", "micropip"], { messageCallback: () => {} });
+  await pyodide.loadPackage(packages, { messageCallback: () => {} });
   return pyodide;
 }
 

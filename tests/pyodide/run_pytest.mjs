@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Run py_nn's unit tests (tests/unit) INSIDE Pyodide, in Node.js, against the built wheel.
+// Run py_nn's unit tests (tests/unit) and the worker's Python (tests/bridge on web/bridge.py)
+// INSIDE Pyodide, in Node.js, against the built wheel.
 //
 //   node tests/pyodide/run_pytest.mjs --site site --wheel site/wheels/py_nn-X-py3-none-any.whl \
 //        --tests tests --data site/data --extra-wheel .cache/pip/pytest-...whl [...] [--result out.json]
 //
 // build.py passes these (`python3 build.py test`). The exit code is pytest's.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
+import { parseArgs, readBuildInfo, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), ["extra-wheel"]);
 for (const name of ["site", "wheel", "tests", "data"]) {
@@ -24,13 +25,21 @@ const pyodide = await startPyodide(args.site);
 await installWheels(pyodide, args["extra-wheel"], { deps: false });
 await installWheels(pyodide, [args.wheel]);
 
-// The tests, the shared conftest.py and the MNIST files go into the in-memory file system.
-putTree(pyodide, path.join(args.tests, "unit"), "/work/tests/unit");
+// The tests, the shared conftest.py, the MNIST files and what the bridge tests read (web/bridge.py,
+// build.json, the default model) go into the in-memory file system, laid out as in the repository.
+const SUITES = ["unit", "bridge"];
+for (const suite of SUITES) putTree(pyodide, path.join(args.tests, suite), `/work/tests/${suite}`);
 const conftest = path.join(args.tests, "conftest.py");
 if (existsSync(conftest)) putFile(pyodide, conftest, "/work/tests/conftest.py");
 for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
   putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
 }
+// Every Python module of the worker (web/bridge.py, web/usercode.py, ...).
+const webDir = path.join(args.tests, "..", "web");
+for (const name of readdirSync(webDir).filter((n) => n.endsWith(".py"))) {
+  putFile(pyodide, path.join(webDir, name), `/work/web/${name}`);
+}
+for (const name of ["build.json", readBuildInfo(args.site).model]) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
 console.log(`Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 const code = await pyodide.runPythonAsync(`
@@ -43,6 +52,7 @@ assert "/site-packages/py_nn/" in py_nn.__file__, f"py_nn imported from {py_nn._
 print(f"py_nn {py_nn.__version__} from {os.path.dirname(py_nn.__file__)}; "
       f"Python {sys.version.split()[0]} on {sys.platform}; kernel {py_nn.kernels.active}")
 
+SUITES = [f"/work/tests/{name}" for name in ${JSON.stringify(SUITES)}]
 os.environ["PYNN_MNIST_DIR"] = "/work/data"
 os.environ["PYNN_REQUIRE_INSTALLED"] = "1"
 os.chdir("/work")
@@ -57,7 +67,7 @@ class _Count:
                        for k in ("passed", "failed", "error", "skipped", "xfailed", "xpassed")}
 
 _counter = _Count()
-_code = int(pytest.main(["-p", "no:cacheprovider", "-ra", "-q", "/work/tests/unit"], plugins=[_counter]))
+_code = int(pytest.main(["-p", "no:cacheprovider", "-ra", "-q", *SUITES], plugins=[_counter]))
 _counts = _counter.counts
 _code
 `);

@@ -1,0 +1,67 @@
+"""The site `python3 build.py` built (PYNN_SITE_DIR, default site/): build.json has every key,
+and they agree with the files (precache, build_id, shape, packages, wheel, model, data)."""
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tools import mnist
+from tools.pyodide_dist import WORKER_PACKAGES, lock_closure
+from tools.site import build_id, site_files
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = Path(os.environ.get("PYNN_SITE_DIR") or ROOT / "site")
+KEYS = ["version", "wheel", "model", "data", "pyodide", "chartjs", "default_model",
+        "shape", "packages", "precache", "build_id"]
+
+
+@pytest.fixture(scope="module")
+def build():
+    path = SITE / "build.json"
+    if not path.is_file():
+        pytest.fail(f"{path} not found: run `python3 build.py` first (or set PYNN_SITE_DIR).",
+                    pytrace=False)
+    return json.loads(path.read_text())
+
+
+def test_every_key_is_present(build):
+    assert [k for k in KEYS if k not in build] == []
+
+
+def test_precache_lists_existing_files_and_every_file_but_source_maps(build):
+    precache = build["precache"]
+    assert precache == sorted(set(precache))
+    assert [f for f in precache if not (SITE / f).is_file()] == []
+    assert set(precache) == {f for f in site_files(SITE) if not f.endswith(".map")}
+    for key in ("wheel", "model", "data"):
+        assert build[key] in precache
+    assert {"build.json", "index.html", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
+            "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json"} <= set(precache)
+
+
+def test_build_id_matches_the_files(build):
+    assert re.fullmatch(r"[0-9a-f]{16}", build["build_id"])
+    assert build_id(SITE, build) == build["build_id"]
+
+
+def test_shape_matches_the_data_files(build):
+    assert build["shape"] == mnist.SHAPE
+    shape = build["shape"]
+    meta = json.loads((SITE / build["data"]).read_text())
+    assert (meta["rows"], meta["cols"], meta["train"], meta["test"]) == \
+        (shape["side"], shape["side"], shape["train"], shape["test"])
+    assert shape["inputs"] == shape["side"] ** 2
+    count = shape["train"] + shape["test"]
+    assert (SITE / "data" / "mnist-images.u8").stat().st_size == count * shape["inputs"]
+    labels = (SITE / "data" / "mnist-labels.u8").read_bytes()
+    assert len(labels) == count and set(labels) == set(range(shape["classes"]))
+
+
+def test_packages_and_their_dependencies_are_shipped_and_precached(build):
+    assert build["packages"] == WORKER_PACKAGES
+    lock = json.loads((SITE / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["info"]["version"] == build["pyodide"]
+    for name in lock_closure(lock, build["packages"]):
+        assert f"pyodide/{lock['packages'][name]['file_name']}" in build["precache"], name

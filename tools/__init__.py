@@ -1,0 +1,22 @@
+"""The build's jobs, one module each; ``build.py`` is the entry point that wires them.
+
+paths          where things live on disk (repository, .venv, .cache, site/, dist/)
+pins           every pinned version and hash of a download
+env            .venv bootstrap and re-execution, child processes, console output, BuildError
+downloads      pinned npm/pip downloads into .cache, verified before they are kept
+pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the worker loads
+mnist          the MNIST digits (the data shape's single source) as compact uint8 files
+vendor         third-party browser files in site/vendor (Chart.js)
+wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
+wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)
+default_model  the default model's recipe, its cache, and its training
+site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
+serve          the static server (``python3 build.py serve`` and the end-to-end tests)
+suites         the test suites, their JUnit reports and the summary; Chromium install
+bench          the training benchmark table (CPython and Pyodide in Node), then bench_web
+bench_web      the browser comparison: py_nn page vs TensorFlow.js wasm vs CPython, Ready, bytes
+bench_report   the browser comparison's medians, ratios, targets and markdown table
+
+Modules import only the standard library at import time (build.py runs under a bare python3
+before .venv exists); NumPy and py_nn are imported inside the functions that need them.
+"""

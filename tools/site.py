@@ -1,0 +1,152 @@
+"""site/: every part assembled in a sibling folder site.tmp-*, build.json written (what was
+built, the data shape, the packages, the files to precache, a build id), then swapped in.
+A failed or interrupted build leaves the previous site/ as it was."""
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from tools import mnist
+from tools.default_model import default_model
+from tools.env import info, section
+from tools.paths import SITE, WEB
+from tools.pins import NPM_PACKAGES, PYODIDE_VERSION
+from tools.pyodide_dist import WORKER_PACKAGES, build_pyodide
+from tools.vendor import build_chartjs
+from tools.wheel import build_wheel, pynn_version
+
+BUILD_JSON = "build.json"
+NOT_PRECACHED = (".map",)  # source maps: only developer tools fetch them
+
+
+def copy_web(out_dir, web_dir=WEB):
+    """Copy web/ as is into the site (skipping editor and cache files)."""
+    if not web_dir.is_dir():
+        info("NOTE: web/ does not exist yet; the site has no page")
+        return 0
+    ignore = shutil.ignore_patterns("__pycache__", ".*", "*~", "node_modules")
+    count = 0
+    for item in web_dir.iterdir():
+        if item.name.startswith(".") or item.name in ("node_modules", "__pycache__"):
+            continue
+        if item.is_dir():
+            shutil.copytree(item, out_dir / item.name, ignore=ignore)
+        else:
+            shutil.copy2(item, out_dir / item.name)
+        count += 1
+    info(f"web/: {count} entries copied")
+    return count
+
+
+def site_files(site_dir):
+    """Every file of a site as a sorted list of site-relative POSIX paths."""
+    root = Path(site_dir)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def precache_list(site_dir):
+    """The files the service worker caches: every site file but source maps, and build.json
+    (listed even before it is written)."""
+    files = [f for f in site_files(site_dir) if not f.endswith(NOT_PRECACHED)]
+    return sorted(set(files) | {BUILD_JSON})
+
+
+def build_id(site_dir, build_info):
+    """16 hex chars of a sha256 over every site file but build.json (path and content) and over
+    ``build_info`` (build.json's other keys): it changes whenever any site file changes."""
+    root = Path(site_dir)
+    digest = hashlib.sha256()
+    for name in site_files(root):
+        if name == BUILD_JSON:
+            continue
+        file_digest = hashlib.sha256((root / name).read_bytes()).hexdigest()
+        digest.update(f"{name}\0{file_digest}\0".encode())
+    facts = {k: v for k, v in build_info.items() if k != "build_id"}
+    digest.update(json.dumps(facts, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def write_build_json(site_dir, facts):
+    """Write ``site_dir``/build.json: ``facts`` plus precache and build_id; return the dict."""
+    build_info = dict(facts)
+    build_info["precache"] = precache_list(site_dir)
+    build_info["build_id"] = build_id(site_dir, build_info)
+    (Path(site_dir) / BUILD_JSON).write_text(json.dumps(build_info, indent=1) + "\n")
+    return build_info
+
+
+def assemble(site_dir, fill):
+    """Build a complete site in ``site.tmp-*`` next to ``site_dir``, then swap it in.
+
+    ``fill(tmp)`` writes every file into the folder ``tmp`` and returns build.json's facts
+    (a dict); precache and build_id are added here. On any exception (Ctrl+C included) the
+    temporary folder is removed and ``site_dir`` is left as it was. Returns build.json's dict.
+    """
+    site_dir = Path(site_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}.tmp-", dir=site_dir.parent))
+    try:
+        build_info = write_build_json(tmp, fill(tmp))
+        swap_in(tmp, site_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return build_info
+
+
+def swap_in(new_dir, target):
+    """Replace ``target`` by ``new_dir`` with renames (never a half-written target)."""
+    os.chmod(new_dir, 0o755)
+    old = None
+    if target.exists():
+        old = target.with_name(f"{target.name}.tmp-old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(new_dir, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def fill_site(out):
+    """Write every part of the site into ``out``; return build.json's facts (all but
+    precache and build_id)."""
+    build_pyodide(out / "pyodide")
+    build_chartjs(out / "vendor")
+    data = mnist.mnist_files()
+    (out / "data").mkdir()
+    for name in mnist.FILES:
+        shutil.copy2(data / name, out / "data" / name)
+    info(f"MNIST: {mnist.TRAIN} training + {mnist.TEST} held-out digits (seeded shuffle)")
+
+    wheel = build_wheel()
+    (out / "wheels").mkdir()
+    shutil.copy2(wheel, out / "wheels" / wheel.name)
+
+    model_text, summary = default_model(wheel, data)
+    (out / "models").mkdir()
+    (out / "models" / "default.json").write_text(model_text)
+
+    copy_web(out)
+    return {
+        "version": pynn_version(),
+        "wheel": f"wheels/{wheel.name}",
+        "model": "models/default.json",
+        "data": "data/mnist.json",
+        "pyodide": PYODIDE_VERSION,
+        "chartjs": NPM_PACKAGES["chart.js"][0],
+        "default_model": {"layers": summary["layers"], "test_accuracy": summary["test_accuracy"]},
+        "shape": dict(mnist.SHAPE),
+        "packages": list(WORKER_PACKAGES),
+    }
+
+
+def build_site(site_dir=SITE):
+    """Build site/ and return its build.json dict. Leaves site/ untouched on failure."""
+    started = time.perf_counter()
+    section("Building site/")
+    build_info = assemble(site_dir, fill_site)
+    info(f"site/ ready in {time.perf_counter() - started:.1f} s: {len(build_info['precache'])} files "
+         f"to precache, build {build_info['build_id']} (default model: "
+         f"{build_info['default_model']['test_accuracy']:.2%} on the held-out digits)")
+    return build_info

@@ -1,0 +1,15 @@
+"""site/vendor: third-party browser files, self-hosted (Chart.js from its npm tarball)."""
+import tarfile
+
+from tools.downloads import extract_member, npm_tarball
+from tools.env import info
+from tools.pins import NPM_PACKAGES
+
+
+def build_chartjs(out_dir):
+    """Write chart.umd.min.js and Chart.js's license into ``out_dir``."""
+    tgz = npm_tarball("chart.js")
+    with tarfile.open(tgz) as tar:
+        extract_member(tar, "package/dist/chart.umd.min.js", out_dir / "chart.umd.min.js")
+        extract_member(tar, "package/LICENSE.md", out_dir / "chart.js-LICENSE.md")
+    info(f"Chart.js {NPM_PACKAGES['chart.js'][0]} (tarball integrity verified)")

@@ -1,0 +1,37 @@
+// main.js: the page's entry point. Wires the panels to the one session, starts it, registers the
+// service worker once the page is ready, and passes other tabs' storage changes to the session.
+
+import { getSession } from './pynn.js'; // also sets window.pynn
+import { mountStatus } from './panels/status.js';
+import { mountDraw } from './panels/draw.js';
+import { mountTrain } from './panels/train.js';
+import { mountModels } from './panels/models.js';
+import { mountTeach } from './panels/teach.js';
+import { mountInside } from './panels/inside.js';
+import { saveFile } from './ui.js';
+
+const session = getSession();
+mountStatus(session);
+mountDraw(session);
+mountTrain(session);
+mountModels(session, { download: saveFile });
+mountTeach(session);
+mountInside(session);
+
+// another tab saved or deleted a model: show the same list here
+window.addEventListener('storage', (e) => session.externalChange(e.key));
+
+session.addEventListener('status', (e) => {
+  if (e.detail.state === 'ready') registerOffline(session.facts.build_id);
+});
+session.start();
+
+// Offline support: the service worker precaches the site once the page is ready (so it does not
+// compete with start-up). Its URL carries the build id, so a rebuilt site installs a new one.
+// Opt out with ?nosw in the URL.
+function registerOffline(buildId) {
+  if (!('serviceWorker' in navigator) || new URLSearchParams(location.search).has('nosw')) return;
+  navigator.serviceWorker.register(`./sw.js?build=${encodeURIComponent(buildId)}`).catch((err) => {
+    console.warn('Offline support is not available:', err && err.message);
+  });
+}

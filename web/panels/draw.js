@@ -1,0 +1,124 @@
+// panels/draw.js: the Draw panel: the pad, the network's-eye preview, the prediction and one bar
+// per digit, and the scheduler that predicts while a person draws (at most one request in flight,
+// at most one every PREDICT_EVERY_MS while drawing, always one when a stroke ends or the model
+// changes).
+
+import { createPad, toMnist, drawPreview } from '../draw.js';
+import * as ui from '../ui.js';
+
+const { $ } = ui;
+const PREDICT_EVERY_MS = 100;
+
+/** Wire the Draw panel to `session`. */
+export function mountDraw(session) {
+  const probsEl = $('#probs');
+  const previewEl = $('[data-testid="preview"]');
+  let side = null; // from build.json, once read
+
+  let generation = 0; // bumps on Clear so a late answer for an old drawing is ignored
+  let dirty = false;
+  let inFlight = false;
+  let lastPredict = 0;
+  let rafPending = false;
+  let finalPending = false;
+
+  const pad = createPad($('#pad'), {
+    onStart: () => ui.setDrawMessage(''),
+    onStroke: () => {
+      dirty = true;
+      schedule();
+    },
+    onEnd: () => predictNow(),
+  });
+
+  /** Predict the drawing without the while-drawing throttle: a stroke ended or the model changed. */
+  function predictNow() {
+    dirty = true;
+    finalPending = true;
+    schedule();
+  }
+
+  function schedule() {
+    if (rafPending) return;
+    rafPending = true;
+    requestAnimationFrame(tick);
+  }
+
+  function tick() {
+    rafPending = false;
+    if (!dirty || side === null) return; // build.json not read yet: the "facts" event resumes
+    if (inFlight || (!finalPending && performance.now() - lastPredict < PREDICT_EVERY_MS)) {
+      schedule();
+      return;
+    }
+    dirty = false;
+    finalPending = false;
+    runPrediction(false);
+  }
+
+  function clearPrediction() {
+    ui.renderPrediction(null);
+    ui.renderProbabilities(probsEl, null);
+  }
+
+  async function runPrediction(explicit) {
+    if (side === null) return;
+    const { pixels, empty } = toMnist(pad.canvas, side);
+    drawPreview(previewEl, pixels, side);
+    if (empty || pad.isEmpty()) {
+      clearPrediction();
+      ui.setDrawMessage('Draw a digit first');
+      return;
+    }
+    if (session.state === 'error') {
+      ui.setDrawMessage('No prediction: the network could not be started (see the error at the top).');
+      return;
+    }
+    if (session.state !== 'ready') {
+      ui.setDrawMessage('The model is still loading; the prediction will appear when it is ready.');
+      return; // the "status: ready" event predicts again
+    }
+    const gen = generation;
+    inFlight = true;
+    lastPredict = performance.now();
+    try {
+      const res = await session.predict(pixels);
+      if (gen !== generation) return;
+      ui.renderPrediction(res.label, res.probabilities[res.label]);
+      ui.renderProbabilities(probsEl, res.probabilities, res.label);
+      ui.setDrawMessage('');
+    } catch (err) {
+      if (explicit || gen === generation) ui.setDrawMessage(err.message);
+    } finally {
+      inFlight = false;
+      if (dirty) schedule();
+    }
+  }
+
+  session.addEventListener('facts', (e) => {
+    ({ side } = e.detail.shape);
+    pad.setSide(side);
+    ui.buildProbs(probsEl, e.detail.shape.classes);
+    drawPreview(previewEl, null, side);
+    previewEl.setAttribute('aria-label', `What the network sees: the drawing as ${side} by ${side} pixels`);
+    $('#preview-caption').textContent = `${side}×${side} input`;
+    if (!pad.isEmpty()) predictNow();
+  });
+  session.addEventListener('status', (e) => {
+    if (e.detail.state === 'ready' && !pad.isEmpty()) predictNow();
+  });
+  // a trained, loaded or imported model became active: show what it makes of the drawing
+  session.addEventListener('active', () => {
+    if (!pad.isEmpty()) predictNow();
+  });
+
+  $('#clear').addEventListener('click', () => {
+    generation++;
+    pad.clear();
+    dirty = false;
+    if (side !== null) drawPreview(previewEl, null, side);
+    clearPrediction();
+    ui.setDrawMessage('Draw a digit first');
+  });
+  $('#predict').addEventListener('click', () => runPrediction(true));
+}

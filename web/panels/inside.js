@@ -1,0 +1,326 @@
+// panels/inside.js: the "Inside the network" panel (a <details>): model summary, live activations
+// of the Draw pad's digit, the first layer's weights as pictures (sortable by firing, click for
+// the digits a neuron likes), mistakes with a clickable confusion matrix and per-class accuracy,
+// weight histograms (start vs now). Nothing is computed while the panel is closed, so drawing
+// stays as fast as without it.
+
+import { toMnist } from '../draw.js';
+import { drawWeights, drawStrip, drawDigit, drawHistogram, diverging, gridShape, neuronOrder, symmetricMax } from '../inside-draw.js';
+import * as ui from '../ui.js';
+
+const { $ } = ui;
+const LIVE_EVERY_MS = 120;
+const MISTAKES_SHOWN = 60;
+const fmt = (v, d = 3) => (v == null ? '–' : Number(v).toFixed(d));
+
+/** Wire the Inside panel to `session`. */
+export function mountInside(session) {
+  const root = $('#inside');
+  const padEl = $('#pad');
+  let shape = null;
+  let weights = null; // {weights: Float32Array, inputs}
+  let lastFirst = null; // first hidden layer's activations on the drawing
+  let stale = true; // the model changed since we last drew the panel
+  let liveBusy = false;
+  let liveAgain = false;
+  let lastLive = 0;
+  let filter = { true: null, predicted: null };
+  let mistakesGen = 0;
+
+  const open = () => root.open && session.state === 'ready';
+
+  // --- overview: summary, confusion + per-class, histograms ---------------------------------------
+  async function refresh() {
+    if (!open()) return;
+    stale = false;
+    try {
+      const [ov, first] = await Promise.all([session.overview(), session.firstLayer()]);
+      weights = first;
+      renderSummary(ov.summary);
+      renderConfusion(ov.evaluation.confusion, ov.perClass);
+      renderHistograms(ov.histograms);
+      renderNeurons();
+      await renderMistakes();
+      live();
+    } catch (err) {
+      ui.showMessage(`Inside: ${err.message}`, 'error');
+    }
+  }
+
+  function renderSummary(rows) {
+    const t = $('[data-testid="model-summary"]');
+    t.innerHTML = '<caption class="visually-hidden">One row per layer</caption><thead><tr><th scope="col">Layer</th><th scope="col">Shape</th>' +
+      '<th scope="col">Params</th><th scope="col">Activation</th><th scope="col">Min</th><th scope="col">Max</th><th scope="col">Mean</th>' +
+      '<th scope="col">Std</th><th scope="col" title="Share of units that never fire on the held-out digits">Dead</th></tr></thead>';
+    const tb = document.createElement('tbody');
+    for (const r of rows) {
+      const tr = document.createElement('tr');
+      const cells = [r.name, `${r.shape[0]}→${r.shape[1]}`, r.params.toLocaleString('en'), r.activation, fmt(r.min), fmt(r.max), fmt(r.mean, 4), fmt(r.std),
+        r.deadShare == null ? '–' : ui.pct(r.deadShare)];
+      cells.forEach((c, i) => {
+        const td = document.createElement(i === 0 ? 'th' : 'td');
+        if (i === 0) td.scope = 'row';
+        td.textContent = c;
+        tr.append(td);
+      });
+      tb.append(tr);
+    }
+    t.append(tb);
+  }
+
+  function renderConfusion(matrix, perClass) {
+    const t = $('[data-testid="inside-confusion"]');
+    ui.renderConfusion(t, matrix);
+    const head = t.querySelector('thead tr');
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.textContent = 'Acc.';
+    th.title = 'Accuracy per true digit';
+    head.append(th);
+    t.querySelectorAll('tbody tr').forEach((tr, i) => {
+      const td = document.createElement('td');
+      td.className = 'acc';
+      const a = perClass[i].accuracy;
+      td.textContent = a == null ? '–' : ui.pct(a, 0);
+      td.setAttribute('data-testid', `class-accuracy-${i}`);
+      tr.append(td);
+      tr.querySelectorAll('td:not(.acc)').forEach((cell, j) => {
+        cell.tabIndex = 0;
+        cell.setAttribute('role', 'button');
+        cell.setAttribute('aria-label', `True ${i}, predicted ${j}: ${cell.textContent} digits. Show them.`);
+        const pick = () => setFilter(i, j);
+        cell.addEventListener('click', pick);
+        cell.addEventListener('keydown', (ev) => {
+          if (ev.key === 'Enter' || ev.key === ' ') {
+            ev.preventDefault();
+            pick();
+          }
+        });
+      });
+    });
+  }
+
+  function setFilter(t, p) {
+    $('#m-true').value = t == null ? '' : String(t);
+    $('#m-pred').value = p == null ? '' : String(p);
+    filter = { true: t, predicted: p };
+    renderMistakes();
+    $('[data-testid="mistakes"]').scrollIntoView({ block: 'nearest' });
+  }
+
+  async function renderMistakes() {
+    const list = $('[data-testid="mistakes"]');
+    const opts = { limit: MISTAKES_SHOWN };
+    if (filter.true != null) opts.true = filter.true;
+    if (filter.predicted != null) opts.predicted = filter.predicted;
+    const diag = filter.true != null && filter.true === filter.predicted;
+    const gen = ++mistakesGen; // a newer filter wins: an older answer is dropped
+    const items = diag ? [] : await session.mistakes(opts);
+    const digits = await Promise.all(items.map((m) => session.heldOut(m.index)));
+    if (gen !== mistakesGen) return;
+    list.textContent = '';
+    $('#m-count').textContent = diag ? 'These are the digits it gets right: pick an off-diagonal cell.'
+      : `${items.length}${items.length === MISTAKES_SHOWN ? '+' : ''} mistake${items.length === 1 ? '' : 's'} shown, most confident first`;
+    items.forEach((m, k) => {
+      const li = document.createElement('li');
+      li.className = 'mistake';
+      const c = document.createElement('canvas');
+      drawDigit(c, Uint8Array.from(digits[k].pixels), shape.side);
+      c.setAttribute('role', 'img');
+      c.setAttribute('aria-label', `Held-out digit ${m.index}`);
+      const top = m.probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+      const cap = document.createElement('span');
+      cap.className = 'mistake-text';
+      cap.innerHTML = `true <b>${m.label}</b> → <b class="wrong">${m.predicted}</b><br><small>${top.map(([p, d]) => `${d}: ${ui.pct(p, 0)}`).join(' · ')}</small>`;
+      li.append(c, cap);
+      li.setAttribute('data-label', String(m.label));
+      li.setAttribute('data-predicted', String(m.predicted));
+      list.append(li);
+    });
+  }
+
+  function renderHistograms(hists) {
+    const box = $('[data-testid="histograms"]');
+    box.textContent = '';
+    for (const h of hists) {
+      const fig = document.createElement('figure');
+      const c = document.createElement('canvas');
+      c.setAttribute('role', 'img');
+      c.setAttribute('aria-label', `Histogram of layer ${h.layer}'s weights${h.start ? ' at the start of training and now' : ''}`);
+      const cap = document.createElement('figcaption');
+      cap.textContent = `Layer ${h.layer}${h.start ? '' : ' (no training run in this visit: now only)'}`;
+      fig.append(c, cap);
+      box.append(fig);
+      drawHistogram(c, { edges: h.edges, counts: h.now }, h.start ? { edges: h.edges, counts: h.start } : null);
+    }
+  }
+
+  // --- first-layer neurons ---------------------------------------------------------------------------
+  function renderNeurons() {
+    const grid = $('[data-testid="neuron-grid"]');
+    if (!weights) return;
+    const n = weights.weights.length / weights.inputs;
+    const order = neuronOrder(n, $('#neuron-sort').value, lastFirst);
+    const max = symmetricMax(weights.weights); // one scale for all: compare neurons by colour
+    grid.textContent = '';
+    for (const j of order) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'neuron';
+      const act = lastFirst ? ` fires ${fmt(lastFirst[j], 2)} on your drawing` : '';
+      b.setAttribute('aria-label', `Neuron ${j}${act}`);
+      const c = document.createElement('canvas');
+      drawWeights(c, weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs), shape.side, max);
+      b.append(c);
+      b.addEventListener('click', () => showNeuron(j));
+      grid.append(b);
+    }
+  }
+
+  async function showNeuron(j) {
+    const box = $('[data-testid="neuron-detail"]');
+    box.hidden = false;
+    box.textContent = '';
+    const h = document.createElement('h4');
+    h.textContent = `Neuron ${j}: its weights, and the held-out digits that excite it most`;
+    const big = document.createElement('canvas');
+    big.className = 'neuron-big';
+    big.setAttribute('role', 'img');
+    big.setAttribute('aria-label', `Neuron ${j}'s weights, large`);
+    drawWeights(big, weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs), shape.side);
+    const row = document.createElement('ul');
+    row.className = 'top-digits';
+    row.setAttribute('aria-label', `Digits neuron ${j} fires on most`);
+    box.append(h, big, row);
+    const res = await session.neuron(j, 9);
+    for (const d of res.digits) {
+      const li = document.createElement('li');
+      const c = document.createElement('canvas');
+      drawDigit(c, Uint8Array.from(d.pixels), shape.side);
+      const cap = document.createElement('span');
+      cap.textContent = `${d.label}`;
+      li.append(c, cap);
+      li.setAttribute('aria-label', `a ${d.label}, input ${fmt(d.input, 2)}`);
+      row.append(li);
+    }
+  }
+
+  // --- live activations -------------------------------------------------------------------------------
+  async function live() {
+    if (!open() || !shape) return;
+    if (liveBusy) {
+      liveAgain = true;
+      return;
+    }
+    const box = $('[data-testid="live-layers"]');
+    const { pixels, empty } = toMnist(padEl, shape.side);
+    if (empty) {
+      lastFirst = null;
+      box.textContent = '';
+      $('#live-hint').hidden = false;
+      return;
+    }
+    liveBusy = true;
+    lastLive = performance.now();
+    try {
+      const res = await session.inside(pixels);
+      $('#live-hint').hidden = true;
+      renderLive(box, res);
+      const first = res.layers.length ? res.layers[0].activations : null;
+      const sortChanged = $('#neuron-sort').value === 'firing';
+      lastFirst = first;
+      if (sortChanged) renderNeurons();
+    } catch (err) {
+      box.textContent = err.message;
+    } finally {
+      liveBusy = false;
+      if (liveAgain) {
+        liveAgain = false;
+        setTimeout(live, Math.max(0, LIVE_EVERY_MS - (performance.now() - lastLive)));
+      }
+    }
+  }
+
+  function layerRow(box, title, values, opts, testid) {
+    const fig = document.createElement('figure');
+    fig.className = 'live-layer';
+    fig.setAttribute('data-testid', testid);
+    const cap = document.createElement('figcaption');
+    cap.textContent = title;
+    const c = document.createElement('canvas');
+    c.setAttribute('role', 'img');
+    c.setAttribute('aria-label', title);
+    drawStrip(c, values, opts);
+    c.style.aspectRatio = `${c.width} / ${c.height}`;
+    fig.append(cap, c);
+    box.append(fig);
+    return fig;
+  }
+
+  function renderLive(box, res) {
+    box.textContent = '';
+    res.layers.forEach((l, i) => {
+      const active = l.activations.filter((v) => v > 0).length;
+      layerRow(box, `Hidden layer ${i + 1}: ${l.size} units, ${active} firing (max ${fmt(Math.max(...l.activations), 2)})`, l.activations,
+        { cols: gridShape(l.size, 32).cols }, `live-layer-${i + 1}`);
+    });
+    layerRow(box, `Output logits (before softmax): ${res.logits.map((v) => fmt(v, 1)).join(', ')}`, res.logits,
+      { colour: diverging, max: symmetricMax(res.logits) }, 'live-logits');
+    const probs = document.createElement('ol');
+    probs.className = 'live-probs';
+    probs.setAttribute('aria-label', 'Softmax: probability of each digit');
+    const best = res.probabilities.indexOf(Math.max(...res.probabilities));
+    res.probabilities.forEach((p, d) => {
+      const li = document.createElement('li');
+      li.className = d === best ? 'is-top' : '';
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.style.setProperty('--p', `${(p * 100).toFixed(1)}%`); // CSSOM: allowed by the page's CSP
+      const [digit, value] = [String(d), ui.pct(p, 0)].map((t) => Object.assign(document.createElement('span'), { textContent: t }));
+      li.append(digit, bar, value);
+      probs.append(li);
+    });
+    box.append(probs);
+  }
+
+  function scheduleLive() {
+    if (!open()) return;
+    if (performance.now() - lastLive >= LIVE_EVERY_MS) live();
+    else liveAgain = true;
+  }
+
+  // the Draw panel's pad: listen, never interfere
+  padEl.addEventListener('pointermove', (ev) => {
+    if (ev.buttons) scheduleLive();
+  });
+  padEl.addEventListener('pointerup', () => setTimeout(live, 0));
+  $('#clear').addEventListener('click', () => setTimeout(live, 0));
+
+  for (let d = 0; d < 10; d++) {
+    $('#m-true').append(new Option(String(d), String(d)));
+    $('#m-pred').append(new Option(String(d), String(d)));
+  }
+  const readFilter = () => {
+    const v = (id) => ($(id).value === '' ? null : Number($(id).value));
+    filter = { true: v('#m-true'), predicted: v('#m-pred') };
+    renderMistakes();
+  };
+  $('#m-true').addEventListener('change', readFilter);
+  $('#m-pred').addEventListener('change', readFilter);
+  $('#neuron-sort').addEventListener('change', renderNeurons);
+
+  root.addEventListener('toggle', () => {
+    if (root.open && stale) refresh();
+    else if (root.open) live();
+  });
+  session.addEventListener('facts', (e) => {
+    shape = e.detail.shape;
+  });
+  session.addEventListener('active', () => {
+    stale = true;
+    if (open()) refresh();
+  });
+  session.addEventListener('status', (e) => {
+    if (e.detail.state === 'ready' && root.open) refresh();
+  });
+}

@@ -1,0 +1,187 @@
+// panels/teach.js: the "Teach it your handwriting" panel: a pad, a 0-9 row (and keys 0-9) that keeps
+// the drawing as a sample, per-digit counts, the gallery (review, delete), export/import of the
+// samples file, and "Continue training" of the active model with before/after accuracies.
+
+import { createPad, toMnist } from '../draw.js';
+import { drawDigit } from '../inside-draw.js';
+import { countByDigit } from '../examples.js';
+import pynn, { getExamples } from '../pynn.js';
+import * as ui from '../ui.js';
+
+const { $ } = ui;
+
+/** Wire the Teach panel to `session` (samples live in pynn's example store). */
+export function mountTeach(session) {
+  const padEl = $('#teach-pad');
+  const message = $('[data-testid="teach-message"]');
+  const buttons = $('.digit-buttons');
+  const gallery = $('.sample-gallery');
+  const countsEl = $('.teach-counts');
+  const say = (text, kind = 'info') => {
+    message.textContent = text;
+    message.dataset.kind = kind;
+  };
+  let shape = null;
+  let busy = false;
+  const pad = createPad(padEl, { onStart: () => say('') });
+
+  function buildButtons(classes) {
+    buttons.textContent = '';
+    for (let d = 0; d < classes; d++) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'btn digit-btn';
+      b.textContent = String(d);
+      b.setAttribute('aria-label', `This is a ${d}`);
+      b.addEventListener('click', () => keep(d));
+      buttons.append(b);
+    }
+  }
+
+  async function keep(digit) {
+    if (!shape || busy) return;
+    const { pixels, empty } = toMnist(padEl, shape.side);
+    if (empty || pad.isEmpty()) {
+      say('Draw a digit on the teaching pad first, then say which it is.', 'error');
+      return;
+    }
+    busy = true;
+    try {
+      const res = await getExamples().add(pixels, digit);
+      pad.clear();
+      say(res.persisted ? `Kept as a ${digit}. Draw the next one.` : res.error, res.persisted ? 'info' : 'error');
+      await render();
+    } catch (err) {
+      say(err.message, 'error');
+    } finally {
+      busy = false;
+    }
+  }
+
+  async function render() {
+    const list = await getExamples().list();
+    const counts = countByDigit(list, shape.classes);
+    countsEl.textContent = '';
+    counts.forEach((c, d) => {
+      const li = document.createElement('li');
+      li.dataset.testid = `count-${d}`;
+      li.setAttribute('data-testid', `count-${d}`);
+      li.innerHTML = `<span class="count-digit">${d}</span><span class="count-n">${c}</span>`;
+      li.setAttribute('aria-label', `${d}: ${c} sample${c === 1 ? '' : 's'}`);
+      countsEl.append(li);
+    });
+    $('#teach-total').textContent = `(${list.length})`;
+    gallery.textContent = '';
+    for (const e of [...list].reverse()) {
+      const li = document.createElement('li');
+      li.className = 'sample' + (e.stored ? '' : ' unstored');
+      const c = document.createElement('canvas');
+      c.className = 'thumb';
+      drawDigit(c, e.pixels, shape.side);
+      c.setAttribute('role', 'img');
+      c.setAttribute('aria-label', `Sample of a ${e.label}`);
+      const label = document.createElement('span');
+      label.textContent = String(e.label);
+      const del = document.createElement('button');
+      del.type = 'button';
+      del.className = 'btn btn-small btn-quiet';
+      del.textContent = '×';
+      del.setAttribute('aria-label', `Delete this sample of a ${e.label}`);
+      del.addEventListener('click', async () => {
+        try {
+          await getExamples().remove(e.id);
+          say(`Deleted a sample of a ${e.label}.`);
+        } catch (err) {
+          say(err.message, 'error');
+        }
+        render();
+      });
+      li.append(c, label, del);
+      gallery.append(li);
+    }
+    updateButtons();
+  }
+
+  function updateButtons() {
+    $('#continue').disabled = session.state !== 'ready' || session.training;
+  }
+
+  padEl.addEventListener('keydown', (ev) => {
+    if (/^[0-9]$/.test(ev.key) && Number(ev.key) < (shape ? shape.classes : 10)) {
+      ev.preventDefault();
+      keep(Number(ev.key));
+    }
+  });
+  padEl.addEventListener('pointerdown', () => padEl.focus({ preventScroll: true }));
+  $('#teach-clear').addEventListener('click', () => {
+    pad.clear();
+    say('');
+  });
+
+  $('#examples-export').addEventListener('click', async () => {
+    try {
+      const file = await pynn.exportExamples();
+      say(`Exported your samples to ${file.name}.`);
+    } catch (err) {
+      say(err.message, 'error');
+    }
+  });
+  $('#examples-import').addEventListener('click', () => $('#examples-file').click());
+  $('#examples-file').addEventListener('change', async (ev) => {
+    const file = ev.target.files && ev.target.files[0];
+    ev.target.value = '';
+    if (!file) return;
+    try {
+      const res = await getExamples().importText(await file.text());
+      const skipped = res.skipped.length ? ` Skipped ${res.skipped.length}: ${res.skipped.slice(0, 3).join('; ')}.` : '';
+      say(res.error || `Imported ${res.added} samples from ${file.name}.${skipped}`, res.error ? 'error' : 'info');
+    } catch (err) {
+      say(`Cannot import ${file.name}: ${err.message}`, 'error');
+    }
+    render();
+  });
+
+  const pct = (v) => (v == null ? '–' : ui.pct(v));
+  $('#continue-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (session.training || session.state !== 'ready') return;
+    const data = $('#continue-form').querySelector('input[name="data"]:checked').value;
+    const status = $('[data-testid="continue-status"]');
+    const table = $('[data-testid="before-after"]');
+    status.textContent = 'Training…';
+    try {
+      const res = await pynn.fit({
+        continueTraining: true, data, epochs: $('#c-epochs').value, learningRate: $('#c-lr').value, optimizer: 'adam',
+      }, (p) => {
+        if (p.type === 'batch') status.textContent = `Epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · ${Math.round(p.progress * 100)}%`;
+      });
+      const rows = [['Held-out MNIST digits', res.before && res.before.heldOut, res.after && res.after.heldOut]];
+      if (res.after && res.after.mineCount) rows.push([`Your ${res.after.mineCount} samples`, res.before && res.before.mine, res.after.mine]);
+      const tbody = table.querySelector('tbody');
+      tbody.textContent = '';
+      for (const [what, b, a] of rows) {
+        const tr = document.createElement('tr');
+        tr.innerHTML = `<th scope="row"></th><td>${pct(b)}</td><td>${pct(a)}</td>`;
+        tr.firstChild.textContent = what;
+        tbody.append(tr);
+      }
+      table.hidden = false;
+      const mix = res.oversample ? ` (your samples repeated ${res.oversample}× with random shifts and turns)` : '';
+      status.textContent = res.committed ? `Done: the continued model is active${mix}.` : 'Stopped before any batch: the active model is unchanged.';
+      if (res.persistError) ui.showMessage(res.persistError, 'error');
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  });
+
+  session.addEventListener('facts', async (e) => {
+    shape = e.detail.shape;
+    pad.setSide(shape.side);
+    buildButtons(shape.classes);
+    const { error } = await getExamples().load();
+    if (error) say(error, 'error');
+    render();
+  });
+  session.addEventListener('status', updateButtons);
+  session.addEventListener('training', updateButtons);
+}
