@@ -9,6 +9,7 @@ mnist          the MNIST digits (the data shape's single source) as compact uint
 vendor         third-party browser files in site/vendor (Chart.js)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
+wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)
 default_model  the default model's recipe, its cache, and its training
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
 serve          the static server (``python3 build.py serve`` and the end-to-end tests)
