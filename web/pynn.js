@@ -160,12 +160,13 @@ export async function fit(options = {}, onProgress) {
     throw new Error(`fit() expected onProgress to be a function (or left out); got ${typeof onProgress}.`);
   }
   await getSession().start();
-  if (options === null || typeof options !== 'object') options = { options };
-  const { code, ...others } = options;
+  const isObject = options !== null && typeof options === 'object' && !Array.isArray(options);
+  const { code, ...others } = isObject ? options : {};
   if (code !== undefined) checkSource(code, 'fit()');
   const base = Object.fromEntries(Object.entries(others).filter(([k]) => !TEACH_KEYS.includes(k)));
-  const { config, errors } = validateFitConfig(base);
-  const { teach, errors: teachErrors } = validateTeachOptions(options);
+  // a non-object goes to validateFitConfig as is: it says an options object was expected
+  const { config, errors } = validateFitConfig(isObject ? base : options);
+  const { teach, errors: teachErrors } = validateTeachOptions(isObject ? options : {});
   Object.assign(errors, teachErrors);
   if (config && code !== undefined) config.code = code;
   if (!config || Object.keys(teachErrors).length) {

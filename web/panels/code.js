@@ -37,9 +37,11 @@ export function mountCode(session, { train, store, download }) {
 
   /** The Train form's values as fit options (the form's defaults where a field is not valid). */
   function settings() {
-    const values = Object.fromEntries(new FormData($('#train-form')));
+    const defaults = fitDefaults(session.shape);
+    // only the fit options: the form also holds the augmentation fields (panels/run-controls.js)
+    const values = Object.fromEntries([...new FormData($('#train-form'))].filter(([k]) => k in defaults));
     const { config } = validateFitConfig(values, session.shape);
-    return config || { ...fitDefaults(session.shape), seed: 0 };
+    return config || { ...defaults, seed: 0 };
   }
 
   function setStatus(text, kind = 'info') {
