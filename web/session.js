@@ -15,6 +15,7 @@
 
 import { createRpc } from './rpc.js';
 import { codeMethods, STOP_WAIT_MS } from './session-code.js';
+import { insideMethods } from './session-inside.js';
 import { progressEvents } from './fit-progress.js';
 import { checkName, formatSize, MAX_NAME_LENGTH, MODEL_PREFIX, PREFIX } from './storage.js';
 
@@ -277,46 +278,6 @@ export class Session extends EventTarget {
     return res;
   }
 
-  // --- looking inside (the Inside panel) ---------------------------------------------------------
-
-  /** pixels: Float32Array(shape.inputs), transferred. -> {layers: [{size, activations}], logits, probabilities} */
-  async inside(pixels) {
-    await this.start();
-    return this.rpc.call('inside', { pixels }, { transfer: [pixels.buffer] });
-  }
-
-  /** {summary, evaluation, perClass, histograms} of the active model (see bridge.Session.overview). */
-  async overview() {
-    await this.start();
-    return this.rpc.call('overview', {});
-  }
-
-  /** {weights: Float32Array(layers[1] * inputs) (row j = neuron j's weights), inputs}. */
-  async firstLayer() {
-    await this.start();
-    return this.rpc.call('firstLayer', {});
-  }
-
-  async neuron(neuron, k = 9) {
-    await this.start();
-    return this.rpc.call('neuron', { neuron, k });
-  }
-
-  async mistakes(options = {}) {
-    await this.start();
-    return this.rpc.call('mistakes', options);
-  }
-
-  async heldOut(index) {
-    await this.start();
-    return this.rpc.call('heldOut', { index });
-  }
-
-  async augmentPreview(augment, count = 8) {
-    await this.start();
-    return this.rpc.call('augmentPreview', { augment, count });
-  }
-
   // --- keeping models ------------------------------------------------------------------------------
 
   /** Keep the active, nameless model in the pynn.unsaved slot: {persisted, persistError?}. */
@@ -505,7 +466,7 @@ export class Session extends EventTarget {
   }
 }
 
-Object.assign(Session.prototype, codeMethods);
+Object.assign(Session.prototype, codeMethods, insideMethods);
 
 function fileNameFor(name) {
   const base = String(name || 'model')
