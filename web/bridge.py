@@ -112,8 +112,13 @@ class Session(codemodel.CodeSession):
 
     @staticmethod
     def about():
-        """JSON ``{"version": py_nn's version}``."""
-        return json.dumps({"version": py_nn.__version__})
+        """JSON ``{"version": py_nn's version, "kernel": the matrix-product kernel in use}``.
+
+        A first tiny product loads the SIMD kernel now (a load failure falls back to einsum
+        for good), so the kernel named is the one predictions and training really use."""
+        one = np.ones((1, 1), dtype=np.float32)
+        py_nn.kernels.mm(one, one, out=np.empty((1, 1), dtype=np.float32))
+        return json.dumps({"version": py_nn.__version__, "kernel": py_nn.kernels.active})
 
     # ---------------------------------------------------------------- models
     def check_model(self, net):

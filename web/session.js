@@ -113,7 +113,7 @@ export class Session extends EventTarget {
       });
       this.#adoptStart(res, candidate);
       const seconds = (res.startupMs / 1000).toFixed(1);
-      this.#status('ready', { text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide} (started in ${seconds} s)` });
+      this.#status('ready', { text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide}, ${res.kernel === 'simd' ? 'WebAssembly SIMD' : res.kernel} kernel (started in ${seconds} s)` });
       this.#emit('models', {});
       return { version: res.version, model: { ...this.active }, build: this.facts, data: res.data, startupMs: res.startupMs, stages: res.stages };
     } catch (err) {

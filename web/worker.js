@@ -214,8 +214,8 @@ async function init(id, payload) {
   await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
   const data = await timed('data', () => stageData(id, dataPromise));
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
-  const { version } = callJson('about');
-  return { ...model, data, build, version, stages, startupMs: Math.round(performance.now() - t0) };
+  const { version, kernel } = callJson('about');
+  return { ...model, data, build, version, kernel, stages, startupMs: Math.round(performance.now() - t0) };
 }
 
 // --- requests ----------------------------------------------------------------------------------
