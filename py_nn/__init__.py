@@ -1,18 +1,17 @@
 """py_nn: a neural network from scratch in NumPy, after Dorian Lazar's article
 "Implement a Neural Network from Scratch with NumPy"."""
-__version__ = "0.1.0"
-
-from . import activations, kernels, losses, optimizers  # noqa: E402
-from .activations import (  # noqa: E402
+from ._version import __version__  # noqa: F401 (the package version, re-exported)
+from . import activations, augment, components, gradcheck, insight, kernels, losses, optimizers
+from .activations import (
     d_identity, d_leaky_relu, d_relu, d_sigmoid, d_sigmoid_jacobian, d_softmax, d_tanh,
     identity, leaky_relu, relu, sigmoid, softmax, tanh)
-from .losses import (  # noqa: E402
+from .losses import (
     EPS, binary_crossentropy, categorical_crossentropy, d_binary_crossentropy,
     d_categorical_crossentropy, d_mse, mse)
-from .network import NeuralNetwork  # noqa: E402
-from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop, get_optimizer  # noqa: E402
-from .serialization import ModelFormatError, from_json, load_model  # noqa: E402
-from .utils import confusion_matrix, to_categorical  # noqa: E402
+from .network import NeuralNetwork, from_json, load_model
+from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop, get_optimizer
+from .serialization import ModelFormatError
+from .utils import confusion_matrix, to_categorical
 
 __all__ = [
     "NeuralNetwork", "SGD", "Adam", "RMSprop", "Adagrad", "Optimizer", "get_optimizer",
@@ -21,5 +20,5 @@ __all__ = [
     "mse", "d_mse", "categorical_crossentropy", "d_categorical_crossentropy",
     "binary_crossentropy", "d_binary_crossentropy", "EPS",
     "to_categorical", "confusion_matrix", "from_json", "load_model", "ModelFormatError",
-    "activations", "losses", "optimizers", "kernels",
+    "activations", "losses", "optimizers", "kernels", "augment", "gradcheck", "insight",
 ]

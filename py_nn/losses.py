@@ -7,7 +7,7 @@ activation's Jacobians ``(n, m, m)``.
 """
 import numpy as np
 
-from .activations import Component, resolve
+from .components import Component, resolve
 
 # Guards log(0) and division by 0 (the seed's EPS: float64 machine epsilon).
 EPS = float(np.finfo(np.float64).eps)  # a Python float, so float32 arrays stay float32

@@ -1,7 +1,9 @@
 """The NeuralNetwork class: a multilayer perceptron trained by backpropagation.
 
 Activations, loss and optimizer come from outside (see ``activations``, ``losses``,
-``optimizers``), as in the seed article. Shapes used throughout:
+``optimizers``), as in the seed article. The class keeps the settings and the parameters and
+checks what it is given (``validation``); the passes are in ``engine``, the batch loop in
+``training``, the file format in ``serialization``. Shapes used throughout:
 
 - ``x``: ``(n_samples, layers[0])``; ``y``: ``(n_samples, layers[-1])`` (or integer labels
   ``(n_samples,)`` with ``categorical=True``).
@@ -14,36 +16,10 @@ import math
 
 import numpy as np
 
-from . import activations, kernels, losses, serialization
+from . import engine, serialization, training, validation
 from .activations import get_hidden, get_output
 from .losses import get_loss
 from .optimizers import get_optimizer
-from .utils import _as_labels
-
-# (output fn, output derivative, loss fn, loss derivative) -> gradient of the per-sample loss
-# with respect to the output layer's input z, computed without building Jacobians.
-_FUSED_OUTPUT_GRADIENTS = {
-    # softmax + categorical cross-entropy: J^T (-y / p) = p * sum(y) - y, i.e. p - y for one-hot y
-    (activations.softmax, activations.d_softmax,
-     losses.categorical_crossentropy, losses.d_categorical_crossentropy):
-        lambda p, y: p * y.sum(axis=1, keepdims=True) - y,
-    # identity + mse: the Jacobian is I, so the gradient is d_mse itself
-    (activations.identity, activations.d_identity, losses.mse, losses.d_mse):
-        lambda p, y: 2 * (p - y) / p.shape[1],
-    # sigmoid + binary cross-entropy: p (1 - p) cancels the denominators
-    (activations.sigmoid, activations.d_sigmoid_jacobian,
-     losses.binary_crossentropy, losses.d_binary_crossentropy):
-        lambda p, y: (p - y) / p.shape[1],
-}
-
-_DTYPES = ("float32", "float64")
-_PREDICT_CHUNK = 4096  # rows per forward pass in predict, to bound memory
-
-
-def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
-    return int(value)
 
 
 class NeuralNetwork:
@@ -64,35 +40,38 @@ class NeuralNetwork:
 
     def __init__(self, layers, hidden_activation="relu", output_activation="softmax",
                  loss="categorical_crossentropy", optimizer="sgd", dtype="float64", seed=None):
-        if (not isinstance(layers, (list, tuple)) or len(layers) < 2
-                or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-                           and n >= 1 for n in layers)):
-            raise ValueError(f"layers must be a list of at least 2 positive integers (input, "
-                             f"hidden..., output), e.g. [784, 128, 10]; got {layers!r}.")
-        if str(np.dtype(dtype) if isinstance(dtype, type) else dtype) not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
-        self.layers = [int(n) for n in layers]
+        self._setup(layers, hidden_activation, output_activation, loss, optimizer, dtype, seed)
+        self._adopt(self._initial_params())
+
+    def _setup(self, layers, hidden_activation, output_activation, loss, optimizer, dtype, seed):
+        """Check and keep the settings; everything but the parameters."""
+        layers = validation.check_layers(layers)
+        self.dtype = validation.check_dtype(dtype)
+        self.layers = layers
         self.hidden_activation = get_hidden(hidden_activation)
         self.output_activation = get_output(output_activation)
         self.loss = get_loss(loss)
         self.optimizer = get_optimizer(optimizer)
-        self.dtype = np.dtype(dtype)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
         self.metadata = {}
-        self._fused = _FUSED_OUTPUT_GRADIENTS.get(
-            (*self.output_activation, *self.loss))
-        self._set_params(self._initial_params())
+        self._fused = engine.FUSED_OUTPUT_GRADIENTS.get((*self.output_activation, *self.loss))
+        self._spare = None    # a second parameter buffer with its views, for in-place steps
 
     # ------------------------------------------------------------ parameters
     @property
     def n_params(self):
-        return sum(i * o + o for i, o in zip(self.layers, self.layers[1:]))
+        """How many weights and biases: sum of ``layers[i] * layers[i+1] + layers[i+1]``."""
+        return serialization.n_params(self.layers)
 
     @property
     def params(self):
-        """The flat parameter vector, shape (n_params,); weights and biases are views of it."""
+        """The flat parameter vector, shape (n_params,); weights and biases are views of it.
+
+        Training steps into a second buffer and then swaps the two, so read ``params`` (and
+        ``weights``, ``biases``) again after training, and ``copy()`` what you want to keep.
+        """
         return self._params
 
     def _initial_params(self):
@@ -104,10 +83,36 @@ class NeuralNetwork:
             biases.append(self.rng.normal(0, std, (1, fan_out)))
         return np.concatenate([a.ravel() for a in weights + biases]).astype(self.dtype)
 
-    def _set_params(self, flat):
+    def set_params(self, flat):
+        """Use a copy of ``flat`` (n_params,) as all weights, then all biases (see ``params``)."""
+        arr = np.asarray(flat)
+        if arr.shape != (self.n_params,):
+            raise ValueError(f"params must have shape ({self.n_params},) for layers "
+                             f"{self.layers} (all weights, then all biases); got {arr.shape}.")
+        if arr.dtype.kind not in "biuf" or not np.all(np.isfinite(arr)):
+            raise ValueError(f"params must be finite numbers; got dtype {arr.dtype} "
+                             f"with NaN, inf or non-numbers.")
+        self._adopt(np.array(arr, dtype=self.dtype))
+
+    def _adopt(self, flat):
         """Adopt ``flat`` (n_params,) as the parameter buffer and rebuild the views into it."""
         self._params = flat
         self.weights, self.biases = self._split(flat)
+        if self._spare is not None and np.may_share_memory(self._spare[0], flat):
+            self._spare = None
+
+    def _spare_params(self):
+        """The second parameter buffer (n_params,), for an optimizer step to write into."""
+        if self._spare is None:
+            flat = np.empty_like(self._params)
+            self._spare = (flat, *self._split(flat))
+        return self._spare[0]
+
+    def _swap_params(self):
+        """Make the spare buffer the parameters (after a checked step); the old ones spare."""
+        live = (self._params, self.weights, self.biases)
+        self._params, self.weights, self.biases = self._spare
+        self._spare = live
 
     def _split(self, flat):
         """Views of ``flat`` shaped as the weight matrices and bias rows."""
@@ -122,138 +127,25 @@ class NeuralNetwork:
             offset += fan_out
         return weights, biases
 
-    # ------------------------------------------------------------ forward / backward
+    # ------------------------------------------------------------ the math (see engine.py)
     def _forward(self, x):
         """Pass ``x`` (n, layers[0]) through; return ``[(z_i, a_i)]`` per layer (input, output)."""
-        io, a = [], x
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = kernels.mm(a, w)
-            z += b
-            act = self.output_activation[0] if i == last else self.hidden_activation[0]
-            a = act(z)
-            if a.shape != z.shape:
-                kind = "output_activation" if i == last else "hidden_activation"
-                raise ValueError(f"{kind} returned shape {a.shape} for input of shape "
-                                 f"{z.shape}; it must return the same shape.")
-            io.append((z, a))
-        return io
+        return engine.forward(self, x)
 
     def _output_delta(self, z, p, y):
         """Gradient of each sample's loss w.r.t. the output layer input z: (n, m)."""
-        if self._fused is not None:
-            return self._fused(p, y)
-        n, m = p.shape
-        d_loss = self.loss[1](p, y)
-        if np.shape(d_loss) != (n, 1, m):
-            raise ValueError(f"loss derivative returned shape {np.shape(d_loss)}; expected "
-                             f"{(n, 1, m)} (a row vector per sample, see py_nn.losses).")
-        jacobians = self.output_activation[1](z)
-        if np.shape(jacobians) != (n, m, m):
-            raise ValueError(f"output_activation derivative returned shape "
-                             f"{np.shape(jacobians)}; expected {(n, m, m)} (a Jacobian per "
-                             f"sample, see py_nn.activations).")
-        return np.matmul(d_loss, jacobians)[:, 0, :]
+        return engine.output_delta(self, z, p, y)
 
     def _backward(self, x, io, y):
-        """Gradient of the batch-mean loss as a flat vector (n_params,)."""
-        grad = np.empty_like(self._params)
-        d_weights, d_biases = self._split(grad)
-        z, p = io[-1]
-        delta = self._output_delta(z, p, y) / x.shape[0]
-        for i in range(len(self.weights) - 1, -1, -1):
-            a_prev = x if i == 0 else io[i - 1][1]
-            kernels.mm_tn(a_prev, delta, out=d_weights[i])
-            np.sum(delta, axis=0, keepdims=True, out=d_biases[i])
-            if i > 0:
-                z_prev = io[i - 1][0]
-                d_act = self.hidden_activation[1](z_prev)
-                if np.shape(d_act) != z_prev.shape:
-                    raise ValueError(f"hidden_activation derivative returned shape "
-                                     f"{np.shape(d_act)}; expected {z_prev.shape}, the shape "
-                                     f"of its input (hidden derivatives act elementwise).")
-                delta = kernels.mm_nt(delta, self.weights[i]) * d_act
-        return grad
+        """Gradient of the batch-mean loss as a new flat vector (n_params,)."""
+        return engine.backward(self, x, io, y)
 
-    def _apply_update(self, grad, where):
-        """Ask the optimizer for new parameters; adopt them only if they are usable."""
-        new = np.asarray(self.optimizer.update(self._params, grad))
-        if new.shape != self._params.shape:
-            raise ValueError(f"optimizer.update returned shape {new.shape}; expected "
-                             f"{self._params.shape} (a flat vector of all parameters).")
-        if not math.isfinite(new.sum()):  # one pass, no temporary: NaN and inf propagate
-            raise FloatingPointError(
-                f"Training diverged at {where}: the update made some weights NaN or inf. The "
-                f"model keeps its weights from before this batch; lower the learning rate.")
-        if new is not self._params:
-            self._set_params(np.ascontiguousarray(new, dtype=self.dtype))
+    def _predict(self, x):
+        """Forward pass on checked input, in chunks; returns (n, layers[-1])."""
+        return engine.predict(self, x)
 
-    # ------------------------------------------------------------ input checks
-    def _check_x(self, x, name="x"):
-        try:
-            arr = np.asarray(x)
-        except ValueError as exc:
-            raise ValueError(f"{name} must be a 2-D array of numbers; {exc}") from None
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
-        n_in = self.layers[0]
-        if arr.ndim != 2 or arr.shape[1] != n_in:
-            hint = (" For a single sample use x.reshape(1, -1)."
-                    if arr.ndim == 1 and arr.size == n_in else "")
-            raise ValueError(f"{name} must have shape (n_samples, {n_in}) for layers "
-                             f"{self.layers}; got shape {arr.shape}.{hint}")
-        if arr.shape[0] == 0:
-            raise ValueError(f"{name} is empty: it has 0 samples; give at least one.")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            row = int(np.argwhere(~np.isfinite(arr))[0, 0])
-            raise ValueError(f"{name} contains NaN or inf (first in row {row}); remove or "
-                             f"replace those values.")
-        return arr.astype(self.dtype, copy=False)
-
-    def _check_labels(self, y, name="y"):
-        labels = _as_labels(y, name)
-        m = self.layers[-1]
-        if labels.size and labels.max() >= m:
-            raise ValueError(f"{name} has class label {labels.max()} but the output layer has "
-                             f"{m} nodes, so labels must be 0..{m - 1}.")
-        return labels
-
-    def _check_targets(self, y, name="y"):
-        """Targets of shape (n, m) as an array of the model dtype."""
-        arr = np.asarray(y)
-        m = self.layers[-1]
-        if arr.ndim == 1 and m == 1:
-            arr = arr[:, None]
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}.")
-        if arr.ndim != 2 or arr.shape[1] != m:
-            raise ValueError(f"{name} must have shape (n_samples, {m}) for layers "
-                             f"{self.layers}, or be integer class labels of shape "
-                             f"(n_samples,); got shape {arr.shape}.")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or inf; remove or replace those values.")
-        return arr.astype(self.dtype, copy=False)
-
-    def _targets_and_labels(self, y, name, categorical):
-        """(targets (n, m), labels (n,) or None) from integer labels or target rows."""
-        arr = np.asarray(y)
-        if categorical or (arr.ndim == 1 and self.layers[-1] > 1):
-            labels = self._check_labels(arr, name)
-            targets = np.eye(self.layers[-1], dtype=self.dtype)[labels]
-            return targets, labels
-        targets = self._check_targets(arr, name)
-        one_hot = (targets.shape[1] > 1 and np.all((targets == 0) | (targets == 1))
-                   and np.all(targets.sum(axis=1) == 1))
-        return targets, (targets.argmax(axis=1) if one_hot else None)
-
-    def _check_xy(self, x, y, categorical, prefix=""):
-        """(x, targets (n, m), labels (n,) or None), checked and of the same length."""
-        x = self._check_x(x, f"{prefix}x")
-        targets, labels = self._targets_and_labels(y, f"{prefix}y", categorical)
-        if len(targets) != len(x):
-            raise ValueError(f"{prefix}x and y must have the same number of samples; got "
-                             f"{len(x)} and {len(targets)}.")
-        return x, targets, labels
+    def _mean_loss(self, p, y):
+        return engine.mean_loss(self, p, y)
 
     # ------------------------------------------------------------ training
     def fit_steps(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
@@ -278,54 +170,12 @@ class NeuralNetwork:
         shuffle : bool
             Reshuffle the samples every epoch (with the model's ``seed``).
         """
-        batch_size = _positive_int(batch_size, "batch_size")
-        epochs = _positive_int(epochs, "epochs")
-        x, targets, labels = self._check_xy(x, y, categorical)
-        val = None
-        if validation_data is not None:
-            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-                raise ValueError("validation_data must be a tuple (x_val, y_val).")
-            val = self._check_xy(*validation_data, categorical, prefix="validation ")
-        return self._train(x, targets, labels, batch_size, epochs, shuffle, val)
-
-    def _train(self, x, y, labels, batch_size, epochs, shuffle, val):
-        n = len(x)
-        batches = math.ceil(n / batch_size)
-        for epoch in range(1, epochs + 1):
-            order = self.rng.permutation(n) if shuffle else np.arange(n)
-            loss_sum, correct, seen = 0.0, 0, 0
-            for batch in range(1, batches + 1):
-                idx = order[(batch - 1) * batch_size: batch * batch_size]
-                xb, yb = x[idx], y[idx]
-                io = self._forward(xb)
-                p = io[-1][1]
-                batch_loss = self._mean_loss(p, yb)
-                where = f"epoch {epoch}, batch {batch}"
-                if not math.isfinite(batch_loss):
-                    raise FloatingPointError(
-                        f"Training diverged at {where}: the loss is {batch_loss}. The model "
-                        f"keeps its weights from before this batch; lower the learning rate.")
-                self._apply_update(self._backward(xb, io, yb), where)
-                loss_sum += batch_loss * len(idx)
-                seen += len(idx)
-                if labels is not None:
-                    correct += int(np.count_nonzero(p.argmax(axis=1) == labels[idx]))
-                yield {"event": "batch", "epoch": epoch, "epochs": epochs, "batch": batch,
-                       "batches": batches, "loss": loss_sum / seen,
-                       "accuracy": correct / seen if labels is not None else None,
-                       "samples": seen}
-            record = {"loss": loss_sum / seen,
-                      "accuracy": correct / seen if labels is not None else None,
-                      "val_loss": None, "val_accuracy": None}
-            if val is not None:
-                x_val, y_val, val_labels = val
-                p_val = self._predict(x_val)
-                record["val_loss"] = self._mean_loss(p_val, y_val)
-                if val_labels is not None:
-                    record["val_accuracy"] = float(np.mean(p_val.argmax(axis=1) == val_labels))
-            for key, value in record.items():
-                self.history[key].append(value)
-            yield {"event": "epoch", "epoch": epoch, "epochs": epochs, **record}
+        batch_size = validation.positive_int(batch_size, "batch_size")
+        epochs = validation.positive_int(epochs, "epochs")
+        x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, categorical)
+        val = validation.check_validation_data(validation_data, self.layers, self.dtype,
+                                               categorical)
+        return training.train(self, x, targets, labels, batch_size, epochs, shuffle, val)
 
     def fit(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
             shuffle=True, verbose=True, callback=None):
@@ -352,29 +202,15 @@ class NeuralNetwork:
         return epoch_losses
 
     # ------------------------------------------------------------ inference
-    def _predict(self, x):
-        """Forward pass on checked input, in chunks; returns (n, layers[-1])."""
-        outputs = []
-        for start in range(0, len(x), _PREDICT_CHUNK):
-            outputs.append(self._forward(x[start:start + _PREDICT_CHUNK])[-1][1])
-        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
-
-    def _mean_loss(self, p, y):
-        per_sample = self.loss[0](p, y)
-        if np.shape(per_sample) != (len(p), 1):
-            raise ValueError(f"loss returned shape {np.shape(per_sample)}; expected "
-                             f"{(len(p), 1)} (one loss per sample).")
-        return float(np.mean(per_sample))
-
     def predict(self, x, labels=False):
         """Output activations (n, layers[-1]), or class labels (n,) with ``labels=True``."""
-        p = self._predict(self._check_x(x))
+        p = self._predict(validation.check_x(x, self.layers, self.dtype))
         return p.argmax(axis=1) if labels else p
 
     def score(self, x, y, accuracy=False):
         """Average loss (y as target rows, or integer labels for a classifier), or accuracy
         (y as integer labels, or one-hot rows) with ``accuracy=True``."""
-        x, targets, labels = self._check_xy(x, y, categorical=False)
+        x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, False)
         p = self._predict(x)
         if accuracy:
             if labels is None:
@@ -383,36 +219,88 @@ class NeuralNetwork:
         return self._mean_loss(p, targets)
 
     # ------------------------------------------------------------ persistence
+    def to_spec(self, include_optimizer=False):
+        """The model as plain data (see ``py_nn.serialization``): settings by name, a copy of
+        ``params`` (n_params,), and with ``include_optimizer`` the optimizer's state vectors."""
+        optimizer = serialization.optimizer_entry(self.optimizer)
+        state = None
+        if (include_optimizer and not optimizer.get("custom")
+                and getattr(self.optimizer, "state", None) is not None):
+            state = {"iterations": int(self.optimizer.iterations),
+                     "vectors": {k: v.copy() for k, v in self.optimizer.state.items()}}
+        return {
+            "layers": list(self.layers),
+            "hidden_activation": serialization.component_entry(self.hidden_activation),
+            "output_activation": serialization.component_entry(self.output_activation),
+            "loss": serialization.component_entry(self.loss),
+            "optimizer": optimizer,
+            "dtype": self.dtype.name,
+            "params": self._params.copy(),
+            "optimizer_state": state,
+            "metadata": self.metadata,
+        }
+
+    @classmethod
+    def from_spec(cls, spec):
+        """A new network from a spec (``to_spec()`` or ``serialization.decode``).
+
+        Component and optimizer entries ``{"name", "config"}`` are built from the registries;
+        objects (a user's tuple or optimizer) are used as they are.
+        """
+        optimizer = spec["optimizer"]
+        net = cls.__new__(cls)
+        try:
+            if isinstance(optimizer, dict):
+                optimizer = get_optimizer(optimizer["name"], **optimizer.get("config", {}))
+            net._setup(spec["layers"], spec["hidden_activation"], spec["output_activation"],
+                       spec["loss"], optimizer, spec["dtype"], seed=None)
+        except (TypeError, ValueError) as exc:
+            raise serialization.ModelFormatError(
+                f"The model's settings are not valid: {exc}") from None
+        net.set_params(spec["params"])
+        state = spec.get("optimizer_state")
+        if state is not None:
+            net.optimizer.state = {k: np.array(v, dtype=net.dtype)
+                                   for k, v in state["vectors"].items()}
+            net.optimizer.iterations = int(state["iterations"])
+        net.metadata = dict(spec.get("metadata") or {})
+        return net
+
     def save(self, path):
         """Save weights and biases (only) to ``path`` as a NumPy ``.npz`` file."""
-        arrays = {f"weights_{i}": w for i, w in enumerate(self.weights)}
-        arrays.update({f"biases_{i}": b for i, b in enumerate(self.biases)})
-        with open(path, "wb") as f:
-            np.savez(f, **arrays)
+        serialization.write_npz(path, self.weights, self.biases)
 
     def load(self, path):
         """Load weights and biases saved by ``save``; they must fit this network's layers.
 
         Nothing changes unless the whole file is valid.
         """
-        self._set_params(serialization.read_npz_params(path, self))
+        arrays = serialization.read_npz(path, self.layers)
+        flat = np.empty(self.n_params, dtype=self.dtype)
+        weights, biases = self._split(flat)
+        for target, array in zip(weights + biases, arrays):
+            target[...] = array
+        self._adopt(flat)
 
     def to_json(self, include_optimizer=False, metadata=None):
         """The whole model as a JSON string (see ``py_nn.serialization``).
 
         ``metadata``, if given, replaces ``self.metadata`` and is saved with the model.
         """
-        return serialization.to_json(self, include_optimizer=include_optimizer, metadata=metadata)
+        if metadata is not None:
+            self.metadata = dict(metadata)
+        return serialization.dumps(self.to_spec(include_optimizer))
 
     @classmethod
     def from_json(cls, text, custom_objects=None):
         """A new network from ``to_json`` output; ValueError if the document is not valid."""
-        return serialization.from_json(text, custom_objects=custom_objects)
+        return cls.from_spec(serialization.loads(text, custom_objects))
 
     def save_model(self, path, include_optimizer=False, metadata=None):
         """Write ``to_json()`` to ``path``."""
-        serialization.save_model(self, path, include_optimizer=include_optimizer,
-                                 metadata=metadata)
+        if metadata is not None:
+            self.metadata = dict(metadata)
+        serialization.write(self.to_spec(include_optimizer), path)
 
     def __repr__(self):
         return (f"NeuralNetwork(layers={self.layers}, hidden_activation="
@@ -420,6 +308,16 @@ class NeuralNetwork:
                 f"{self.output_activation.name or 'custom'!r}, loss="
                 f"{self.loss.name or 'custom'!r}, optimizer={self.optimizer!r}, "
                 f"dtype={self.dtype.name!r})")
+
+
+def from_json(text, custom_objects=None):
+    """A new NeuralNetwork from a ``to_json`` string (or bytes)."""
+    return NeuralNetwork.from_json(text, custom_objects)
+
+
+def load_model(path, custom_objects=None):
+    """A new NeuralNetwork from a file written by ``save_model``."""
+    return NeuralNetwork.from_spec(serialization.read(path, custom_objects))
 
 
 def _print_progress(event):

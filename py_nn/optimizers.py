@@ -1,21 +1,26 @@
 """Gradient-based optimizers, in order of increasing complexity.
 
 An optimizer is any object with ``update(old_params, gradient) -> new_params`` where both
-arguments and the result are flat 1-D vectors of all weights and biases. The classes here
-share a base class that keeps the bookkeeping (settings, the step count, state created on
-first use, ``get_config`` for saving); each subclass only writes its step.
+arguments and the result are flat 1-D vectors of all weights and biases (the seed's
+contract; a user-written object with just that method works). The classes here share a base
+class that keeps the bookkeeping (settings, the step count, state created on first use,
+``get_config`` for saving); each subclass only writes its step, as in-place NumPy passes
+with no temporaries, so the network can also call the fast path ``update_into``.
 """
 import numpy as np
 
 
 class Optimizer:
-    """Base class: subclasses set ``name``, list their state in ``state_names`` and write ``_step``.
+    """Base class: subclasses set ``name``, list their state in ``state_names`` and write ``_apply``.
 
-    ``update`` returns a new array and never modifies ``old_params``.
+    ``update`` returns a new array and never modifies its inputs. ``update_into`` is the same
+    step without allocations: it writes into ``out`` and uses ``gradient`` as scratch space.
+    A subclass written for the older ``_step(gradient) -> step`` hook still works.
     """
 
     name = None
     state_names = ()
+    gradient_scale = 1.0  # a factor the network may fold into the gradient (see update_into)
 
     def __init__(self, lr):
         if not (isinstance(lr, (int, float, np.floating)) and not isinstance(lr, bool)
@@ -28,18 +33,47 @@ class Optimizer:
 
     def update(self, old_params, gradient):
         """Return the parameters after one step. Both inputs have shape (n_params,)."""
+        old_params, gradient = np.asarray(old_params), np.asarray(gradient)
+        scratch = np.array(gradient, dtype=np.result_type(old_params, gradient))
+        return self.update_into(old_params, scratch, np.empty_like(scratch))
+
+    def update_into(self, params, gradient, out, scaled=False):
+        """One step: write the new parameters into ``out``; all three have shape (n_params,).
+
+        ``gradient`` is overwritten (used as scratch); ``out`` must not share memory with
+        ``params`` or ``gradient``. With ``scaled=True`` the caller has already multiplied
+        the gradient by ``gradient_scale`` (the network folds it into its gradient product,
+        which saves a pass over all parameters). Returns ``out``.
+        """
         if self.state is None:
-            self.state = {k: np.zeros_like(old_params) for k in self.state_names}
-        elif self.state_names and self.state[self.state_names[0]].shape != old_params.shape:
+            self.state = {k: np.zeros_like(params) for k in self.state_names}
+        elif self.state_names and self.state[self.state_names[0]].shape != params.shape:
             raise ValueError(
                 f"{type(self).__name__} holds state for "
                 f"{self.state[self.state_names[0]].size} parameters but was given "
-                f"{old_params.size}. Give each network its own optimizer.")
+                f"{params.size}. Give each network its own optimizer.")
         self.iterations += 1
-        return old_params + self._step(gradient)
+        if not scaled and self.gradient_scale != 1.0:
+            gradient *= self.gradient_scale
+        self._apply(params, gradient, out)
+        return out
+
+    def _apply(self, params, g, out):
+        """Write ``params + step`` into ``out``, for ``g = gradient_scale * gradient``; ``g``
+        may be overwritten."""
+        np.add(params, self._step(g), out=out)
 
     def _step(self, gradient):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _apply (or _step).")
+
+    def _adaptive_step(self, params, g, mean_sq, out):
+        """out <- params - lr * g / (sqrt(mean_sq) + eps); ``g`` is overwritten and
+        ``mean_sq`` may be ``out`` itself."""
+        np.sqrt(mean_sq, out=out)
+        out += self.eps
+        g *= -self.lr
+        g /= out
+        np.add(params, g, out=out)
 
     def get_config(self):
         """The constructor arguments, so ``type(self)(**get_config())`` rebuilds it."""
@@ -56,6 +90,9 @@ class SGD(Optimizer):
     v <- momentum * v - lr * g
     params <- params + v                          (classic momentum)
     params <- params + momentum * v - lr * g      (nesterov=True)
+
+    In place, with ``g`` already multiplied by lr (``gradient_scale``): two passes over v,
+    one into the new parameters (three for nesterov).
     """
 
     name = "sgd"
@@ -68,13 +105,20 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
-    def _step(self, g):
-        v = self.state["velocity"]
+    @property
+    def gradient_scale(self):
+        return self.lr
+
+    def _apply(self, params, g, out):
+        v = self.state["velocity"]               # g holds lr * gradient
         v *= self.momentum
-        v -= self.lr * g
+        v -= g
         if self.nesterov:
-            return self.momentum * v - self.lr * g
-        return v
+            np.multiply(v, self.momentum, out=out)
+            out -= g
+            out += params
+        else:
+            np.add(params, v, out=out)
 
     def get_config(self):
         return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov}
@@ -94,10 +138,11 @@ class Adagrad(Optimizer):
         super().__init__(lr)
         self.eps = float(eps)
 
-    def _step(self, g):
+    def _apply(self, params, g, out):
         s = self.state["sum_sq"]
-        s += g * g
-        return -self.lr * g / (np.sqrt(s) + self.eps)
+        np.multiply(g, g, out=out)               # out is scratch until the last step
+        s += out
+        self._adaptive_step(params, g, s, out)
 
     def get_config(self):
         return {"lr": self.lr, "eps": self.eps}
@@ -120,11 +165,13 @@ class RMSprop(Optimizer):
         self.rho = float(rho)
         self.eps = float(eps)
 
-    def _step(self, g):
+    def _apply(self, params, g, out):
         s = self.state["mean_sq"]
+        np.multiply(g, 1 - self.rho, out=out)    # out is scratch until the last step
+        out *= g
         s *= self.rho
-        s += (1 - self.rho) * g * g
-        return -self.lr * g / (np.sqrt(s) + self.eps)
+        s += out
+        self._adaptive_step(params, g, s, out)
 
     def get_config(self):
         return {"lr": self.lr, "rho": self.rho, "eps": self.eps}
@@ -149,21 +196,35 @@ class Adam(Optimizer):
                 raise ValueError(f"Adam: {label} must be in [0, 1); got {beta!r}.")
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
-    def _step(self, g):
+    def _apply(self, params, g, out):
         m, v, t = self.state["m"], self.state["v"], self.iterations
+        np.multiply(g, 1 - self.beta1, out=out)  # out, then g, are scratch until the end
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        m += out
+        np.multiply(g, 1 - self.beta2, out=out)
+        out *= g
         v *= self.beta2
-        v += (1 - self.beta2) * g * g
-        m_hat = m / (1 - self.beta1 ** t)
-        v_hat = v / (1 - self.beta2 ** t)
-        return -self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        v += out
+        np.divide(v, 1 - self.beta2 ** t, out=out)   # v_hat
+        np.divide(m, 1 - self.beta1 ** t, out=g)     # m_hat
+        self._adaptive_step(params, g, out, out)
 
     def get_config(self):
         return {"lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
 
 OPTIMIZERS = {cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam)}
+
+
+def fast_update(optimizer):
+    """``optimizer.update_into`` when the network may call it instead of ``update``, else None.
+
+    That is a built-in optimizer, or a subclass of :class:`Optimizer` that does not override
+    ``update``; any other object is only ever called through ``update(old_params, gradient)``.
+    """
+    if isinstance(optimizer, Optimizer) and type(optimizer).update is Optimizer.update:
+        return optimizer.update_into
+    return None
 
 
 def get_optimizer(identifier, **settings):
@@ -177,7 +238,8 @@ def get_optimizer(identifier, **settings):
         try:
             return OPTIMIZERS[key](**settings)
         except TypeError as exc:
-            raise TypeError(f"optimizer {key!r}: {exc}") from None
+            valid = ", ".join(OPTIMIZERS[key]().get_config())
+            raise TypeError(f"optimizer {key!r}: {exc}; its settings are {valid}.") from None
     if not callable(getattr(identifier, "update", None)):
         raise TypeError(f"optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an "
                         f"object with .update(old_params, gradient); got {identifier!r}.")

@@ -1,6 +1,6 @@
-"""The whole-model format: JSON with exact parameters, and the seed's weights-only ``.npz``.
+"""The model format, as a codec: a JSON document <-> a validated plain spec. Never imports the network.
 
-A document (``to_json``) looks like::
+A document (``dumps``) looks like::
 
     {"format": "py_nn.model", "version": 1, "py_nn_version": "0.1.0",
      "layers": [784, 128, 10],
@@ -16,8 +16,23 @@ A document (``to_json``) looks like::
 
 ``params`` is the flat parameter vector (all weights, then all biases) as little-endian
 bytes, so a round trip is exact. ``optimizer_state`` (optional) holds the optimizer's
-``iterations`` and its state vectors in the same encoding. Reading checks every field and
-builds a new network only once the whole document is valid.
+``iterations`` and its state vectors in the same encoding.
+
+A **spec** is the same content as plain Python data, the form ``NeuralNetwork.to_spec()``
+returns and ``NeuralNetwork.from_spec()`` builds from::
+
+    {"layers": [784, 128, 10],
+     "hidden_activation": {"name": "relu", "config": {}},   # or a user's (fn, derivative)
+     "output_activation": {...}, "loss": {...},
+     "optimizer": {"name": "sgd", "config": {...}},          # or a user's optimizer object
+     "dtype": "float32",
+     "params": ndarray of shape (n_params,),
+     "optimizer_state": None or {"iterations": int, "vectors": {name: ndarray (n_params,)}},
+     "metadata": {}}
+
+A component or optimizer the registries do not know is written as ``{"name": ..., "config":
+{}, "custom": True}`` and read back only from ``custom_objects``. ``decode`` checks every field
+and returns a spec only once the whole document is valid.
 """
 import base64
 import binascii
@@ -25,19 +40,45 @@ import json
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .activations import HIDDEN, OUTPUT
+from .components import resolve
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 
 FORMAT = "py_nn.model"
 VERSION = 1
+COMPONENT_FIELDS = (("hidden_activation", HIDDEN), ("output_activation", OUTPUT),
+                    ("loss", LOSSES))
 
 
 class ModelFormatError(ValueError):
     """A model document or file that cannot be read; the message says what is wrong."""
 
 
+def n_params(layers):
+    """How many weights and biases a network with these node counts has."""
+    return sum(i * o + o for i, o in zip(layers, layers[1:]))
+
+
+# ---------------------------------------------------------------- entries (settings by name)
+def component_entry(component):
+    """``{"name", "config"}`` for a registry component; a ``custom`` entry for a user's tuple."""
+    if getattr(component, "name", None) is None:
+        fn = getattr(component[0], "__name__", "custom")
+        return {"name": fn, "config": {}, "custom": True}
+    return {"name": component.name, "config": dict(component.config)}
+
+
+def optimizer_entry(optimizer):
+    """``{"name", "config"}`` for a built-in optimizer; a ``custom`` entry for anything else."""
+    name = getattr(optimizer, "name", None)
+    if name not in OPTIMIZERS or type(optimizer) is not OPTIMIZERS[name]:
+        return {"name": type(optimizer).__name__, "config": {}, "custom": True}
+    return {"name": name, "config": optimizer.get_config()}
+
+
+# ---------------------------------------------------------------- arrays
 def _encode(array):
     data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
     return {"encoding": "base64", "byteorder": "little", "dtype": array.dtype.name,
@@ -70,47 +111,40 @@ def _decode(block, where, dtype, count):
     return values
 
 
-def _component_entry(component):
-    if component.name is None:
-        fn = getattr(component[0], "__name__", "custom")
-        return {"name": fn, "config": {}, "custom": True}
-    return {"name": component.name, "config": dict(component.config)}
-
-
-def to_dict(net, include_optimizer=False, metadata=None):
-    """The model as a JSON-ready dict (see the module docstring)."""
-    optimizer = net.optimizer
-    name = getattr(optimizer, "name", None)
-    if name not in OPTIMIZERS or type(optimizer) is not OPTIMIZERS[name]:
-        opt_entry = {"name": type(optimizer).__name__, "config": {}, "custom": True}
-        include_optimizer = False
-    else:
-        opt_entry = {"name": name, "config": optimizer.get_config()}
-    state = None
-    if include_optimizer and getattr(optimizer, "state", None) is not None:
-        state = {"iterations": int(optimizer.iterations),
-                 "vectors": {k: _encode(v) for k, v in optimizer.state.items()}}
-    if metadata is not None:
-        net.metadata = dict(metadata)
+# ---------------------------------------------------------------- spec -> document
+def encode(spec):
+    """The JSON-ready document dict of a spec (see the module docstring)."""
+    state = spec.get("optimizer_state")
+    if state is not None:
+        state = {"iterations": int(state["iterations"]),
+                 "vectors": {k: _encode(v) for k, v in state["vectors"].items()}}
     return {
         "format": FORMAT, "version": VERSION, "py_nn_version": __version__,
-        "layers": list(net.layers),
-        "hidden_activation": _component_entry(net.hidden_activation),
-        "output_activation": _component_entry(net.output_activation),
-        "loss": _component_entry(net.loss),
-        "optimizer": opt_entry,
-        "dtype": net.dtype.name,
-        "params": _encode(net.params),
+        "layers": list(spec["layers"]),
+        "hidden_activation": spec["hidden_activation"],
+        "output_activation": spec["output_activation"],
+        "loss": spec["loss"],
+        "optimizer": spec["optimizer"],
+        "dtype": spec["dtype"],
+        "params": _encode(spec["params"]),
         "optimizer_state": state,
-        "metadata": net.metadata,
+        "metadata": spec["metadata"],
     }
 
 
-def to_json(net, include_optimizer=False, metadata=None):
-    """``to_dict`` as a compact JSON string."""
-    return json.dumps(to_dict(net, include_optimizer, metadata), separators=(",", ":"))
+def dumps(spec):
+    """``encode(spec)`` as a compact JSON string."""
+    return json.dumps(encode(spec), separators=(",", ":"))
 
 
+def write(spec, path):
+    """Write ``dumps(spec)`` to ``path`` (UTF-8)."""
+    text = dumps(spec)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+# ---------------------------------------------------------------- document -> spec
 def _component(doc, field, registry, custom_objects):
     entry = doc.get(field)
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -126,13 +160,36 @@ def _component(doc, field, registry, custom_objects):
         raise ModelFormatError(
             f"{field} {name!r} is not a built-in component ({', '.join(sorted(registry))}); "
             f"pass custom_objects={{{name!r}: (function, derivative)}} to load it.")
+    try:
+        resolve({"name": name, "config": config}, registry, field)
+    except (TypeError, ValueError) as exc:
+        raise ModelFormatError(f"The model's settings are not valid: {exc}") from None
     return {"name": name, "config": config}
 
 
-def from_dict(doc, custom_objects=None):
-    """A new NeuralNetwork from a document dict; ModelFormatError if any field is wrong."""
-    from .network import NeuralNetwork
+def _optimizer(doc, custom_objects):
+    """(the optimizer entry or a custom object, the names of its state vectors)."""
+    opt = doc.get("optimizer")
+    if not isinstance(opt, dict) or not isinstance(opt.get("config", {}), dict):
+        raise ModelFormatError(f"optimizer must be an object like {{\"name\": \"adam\", "
+                               f"\"config\": {{}}}}; got {opt!r}.")
+    if opt.get("name") in OPTIMIZERS and not opt.get("custom"):
+        cls = OPTIMIZERS[opt["name"]]
+        try:
+            cls(**opt.get("config", {}))
+        except (TypeError, ValueError) as exc:
+            raise ModelFormatError(f"optimizer {opt['name']!r}: bad config ({exc}).") from None
+        return {"name": opt["name"], "config": opt.get("config", {})}, cls.state_names
+    if opt.get("name") in custom_objects:
+        custom = custom_objects[opt["name"]]
+        return custom, tuple(getattr(custom, "state_names", ()))
+    raise ModelFormatError(f"optimizer {opt.get('name')!r} is not built in "
+                           f"({', '.join(sorted(OPTIMIZERS))}); pass custom_objects="
+                           f"{{{opt.get('name')!r}: optimizer_object}} to load it.")
 
+
+def decode(doc, custom_objects=None):
+    """The spec of a document dict; ModelFormatError if any field is wrong."""
     custom_objects = dict(custom_objects or {})
     if not isinstance(doc, dict):
         raise ModelFormatError(f"A py_nn model must be a JSON object; got "
@@ -152,101 +209,102 @@ def from_dict(doc, custom_objects=None):
     dtype = doc.get("dtype")
     if dtype not in ("float32", "float64"):
         raise ModelFormatError(f"dtype must be 'float32' or 'float64'; got {dtype!r}.")
-    hidden = _component(doc, "hidden_activation", HIDDEN, custom_objects)
-    output = _component(doc, "output_activation", OUTPUT, custom_objects)
-    loss = _component(doc, "loss", LOSSES, custom_objects)
-
-    opt = doc.get("optimizer")
-    if not isinstance(opt, dict) or not isinstance(opt.get("config", {}), dict):
-        raise ModelFormatError(f"optimizer must be an object like {{\"name\": \"adam\", "
-                               f"\"config\": {{}}}}; got {opt!r}.")
-    if opt.get("name") in OPTIMIZERS and not opt.get("custom"):
-        try:
-            optimizer = OPTIMIZERS[opt["name"]](**opt.get("config", {}))
-        except (TypeError, ValueError) as exc:
-            raise ModelFormatError(f"optimizer {opt['name']!r}: bad config ({exc}).") from None
-    elif opt.get("name") in custom_objects:
-        optimizer = custom_objects[opt["name"]]
-    else:
-        raise ModelFormatError(f"optimizer {opt.get('name')!r} is not built in "
-                               f"({', '.join(sorted(OPTIMIZERS))}); pass custom_objects="
-                               f"{{{opt.get('name')!r}: optimizer_object}} to load it.")
-
+    spec = {"layers": list(layers)}
+    for field, registry in COMPONENT_FIELDS:
+        spec[field] = _component(doc, field, registry, custom_objects)
+    spec["optimizer"], state_names = _optimizer(doc, custom_objects)
+    spec["dtype"] = dtype
     metadata = doc.get("metadata", {})
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
         raise ModelFormatError(f"metadata must be an object; got {type(metadata).__name__}.")
-    try:
-        net = NeuralNetwork(layers, hidden, output, loss, optimizer, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ModelFormatError(f"The model's settings are not valid: {exc}") from None
-    params = _decode(doc.get("params"), "params", dtype, net.n_params)
+    count = n_params(layers)
+    spec["params"] = _decode(doc.get("params"), "params", dtype, count)
 
     state = doc.get("optimizer_state")
     if state is not None:
-        names = getattr(optimizer, "state_names", ())
         if (not isinstance(state, dict) or not isinstance(state.get("vectors"), dict)
-                or set(state["vectors"]) != set(names)
+                or set(state["vectors"]) != set(state_names)
                 or not isinstance(state.get("iterations"), int)):
             raise ModelFormatError(f"optimizer_state must hold iterations and the vectors "
-                                   f"{list(names)}; got {state!r:.200}.")
-        vectors = {k: _decode(state["vectors"][k], f"optimizer_state.vectors.{k}", dtype,
-                              net.n_params) for k in names}
-        optimizer.state, optimizer.iterations = vectors, state["iterations"]
-    net._set_params(params)
-    net.metadata = dict(metadata)
-    return net
+                                   f"{list(state_names)}; got {state!r:.200}.")
+        state = {"iterations": state["iterations"],
+                 "vectors": {k: _decode(state["vectors"][k], f"optimizer_state.vectors.{k}",
+                                        dtype, count) for k in state_names}}
+    spec["optimizer_state"] = state
+    spec["metadata"] = dict(metadata)
+    return spec
 
 
-def from_json(text, custom_objects=None):
-    """A new NeuralNetwork from a ``to_json`` string (or bytes)."""
+def loads(text, custom_objects=None):
+    """The spec of a ``dumps`` string (or UTF-8 bytes)."""
     if isinstance(text, (bytes, bytearray)):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
-        raise TypeError(f"from_json expects a JSON string; got {type(text).__name__}.")
+        hint = (" For a dict use json.dumps(doc) first." if isinstance(text, dict)
+                else " Read the file first, e.g. open(path).read(), or use load_model(path).")
+        raise TypeError(f"from_json expects a JSON string; got {type(text).__name__}.{hint}")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         snippet = text[:40].replace("\n", " ")
-        raise ModelFormatError(f"Not valid JSON ({exc.msg} at character {exc.pos}); a py_nn "
+        raise ModelFormatError(f"Not valid JSON ({exc.msg}: character {exc.pos} of "
+                               f"{len(text)}, cut off or not a model file?); a py_nn "
                                f"model file starts with '{{\"format\": \"py_nn.model\"'. Got: "
                                f"{snippet!r}{'...' if len(text) > 40 else ''}") from None
-    return from_dict(doc, custom_objects)
+    return decode(doc, custom_objects)
 
 
-def save_model(net, path, include_optimizer=False, metadata=None):
-    """Write the model's JSON document to ``path``."""
-    text = to_json(net, include_optimizer, metadata)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+def read(path, custom_objects=None):
+    """The spec of a file written by ``write``."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No model file at {str(path)!r}: check the path, or write one "
+                                f"with save_model(path) first.") from None
+    return loads(text, custom_objects)
 
 
-def load_model(path, custom_objects=None):
-    """Read a model written by ``save_model``."""
-    with open(path, "rb") as f:
-        return from_json(f.read(), custom_objects)
+# ---------------------------------------------------------------- the seed's weights-only .npz
+def _npz_shapes(layers):
+    """{array name: shape} of a weights file, weights_0.. then biases_0.., in file order."""
+    pairs = list(zip(layers, layers[1:]))
+    shapes = {f"weights_{i}": (i_n, o_n) for i, (i_n, o_n) in enumerate(pairs)}
+    shapes.update({f"biases_{i}": (1, o_n) for i, (_, o_n) in enumerate(pairs)})
+    return shapes
 
 
-def read_npz_params(path, net):
-    """The flat parameter vector from a ``save()`` file, checked against ``net``'s layers."""
+def write_npz(path, weights, biases):
+    """Save weight matrices ``(layers[i], layers[i+1])`` and bias rows ``(1, layers[i+1])``."""
+    arrays = {f"weights_{i}": w for i, w in enumerate(weights)}
+    arrays.update({f"biases_{i}": b for i, b in enumerate(biases)})
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def read_npz(path, layers):
+    """The arrays of a ``write_npz`` file as a list (weights..., biases...), shapes checked."""
     try:
         archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No weights file at {str(path)!r}: check the path, or write one "
+                                f"with save(path) first.") from None
     except (OSError, ValueError) as exc:
         raise ModelFormatError(f"{path!s} is not a weights file written by save(): {exc}") \
             from None
     with archive:
-        n = len(net.layers) - 1
-        expected = [f"weights_{i}" for i in range(n)] + [f"biases_{i}" for i in range(n)]
+        shapes = _npz_shapes(layers)
+        expected = list(shapes)
         if sorted(archive.files) != sorted(expected):
             raise ModelFormatError(f"{path!s} holds arrays {sorted(archive.files)}; a network "
-                                   f"with layers {net.layers} needs {expected}.")
-        flat = np.empty(net.n_params, dtype=net.dtype)
-        weights, biases = net._split(flat)
-        for target, key in zip(weights + biases, expected):
+                                   f"with layers {layers} needs {expected}.")
+        arrays = []
+        for key, shape in shapes.items():
             array = archive[key]
-            if array.shape != target.shape:
+            if array.shape != shape:
                 raise ModelFormatError(f"{path!s}: {key} has shape {array.shape}; layers "
-                                       f"{net.layers} need {target.shape}.")
-            target[...] = array
-    return flat
+                                       f"{layers} need {shape}.")
+            arrays.append(array)
+    return arrays

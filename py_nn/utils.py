@@ -1,27 +1,7 @@
-"""Small helpers for classification data."""
+"""Small helpers for classification data: one-hot targets and the confusion matrix."""
 import numpy as np
 
-
-def _as_labels(labels, name="labels"):
-    """Integer class labels as a 1-D int64 array; ValueError naming ``name`` otherwise."""
-    arr = np.asarray(labels)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D sequence of integer class labels; "
-                         f"got shape {arr.shape}.")
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or inf; class labels must be integers.")
-        if not np.all(arr == np.round(arr)):
-            raise ValueError(f"{name} must hold whole numbers (class labels); "
-                             f"got e.g. {arr[arr != np.round(arr)][0]!r}.")
-    elif arr.dtype.kind not in "iub":
-        raise ValueError(f"{name} must hold integer class labels; got dtype {arr.dtype}.")
-    arr = arr.astype(np.int64)
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"{name} must be >= 0; got {arr.min()}.")
-    return arr
+from .validation import as_labels
 
 
 def to_categorical(labels, num_classes=None):
@@ -38,7 +18,7 @@ def to_categorical(labels, num_classes=None):
     -------
     ndarray of shape (n, num_classes), float64
     """
-    labels = _as_labels(labels)
+    labels = as_labels(labels)
     if num_classes is None:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and labels.max() >= num_classes:
@@ -55,8 +35,8 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     ndarray of shape (num_classes, num_classes), int64
         ``cm[i, j]`` counts samples of class i predicted as j; rows sum to class sizes.
     """
-    y_true = _as_labels(y_true, "y_true")
-    y_pred = _as_labels(y_pred, "y_pred")
+    y_true = as_labels(y_true, "y_true")
+    y_pred = as_labels(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length; "
                          f"got {y_true.size} and {y_pred.size}.")

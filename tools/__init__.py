@@ -8,10 +8,13 @@ pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the wor
 pyc            Pyodide's Python precompiled to bytecode (run inside Pyodide by pyc_compile.mjs)
 mnist          the MNIST digits (the data shape's single source) as compact uint8 files
 vendor         third-party browser files in site/vendor (Chart.js)
+editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
+wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)
 default_model  the default model's recipe, its cache, and its training
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
 serve          the static server (``python3 build.py serve`` and the end-to-end tests)
+bad_inputs     README's table of bad inputs and their messages, written from the tests
 suites         the test suites, their JUnit reports and the summary; Chromium install
 bench          the training benchmark table (CPython and Pyodide in Node), then bench_web
 bench_web      the browser comparison: py_nn page vs TensorFlow.js wasm vs CPython, Ready, bytes

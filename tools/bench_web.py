@@ -266,7 +266,7 @@ def measure_training(pw, site, bench, epochs, predict_calls, tmp):
     order rotating from one configuration to the next so that a busy machine slows all alike."""
     browser = pw.chromium.launch(**launch_options())
     try:
-        context = browser.new_context()
+        context = browser.new_context(bypass_csp=True)  # the driver is an injected script; the page runs as served
         page = context.new_page()
         page.goto(site.url + "?nosw")  # no service-worker precache competing with the timings
         page.evaluate("() => window.pynn.ready")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tools import mnist
 from tools.default_model import default_model
+from tools.editor import build_editor
 from tools.env import info, section
 from tools.paths import SITE, WEB
 from tools.pins import NPM_PACKAGES, PYODIDE_VERSION
@@ -113,6 +114,7 @@ def fill_site(out):
     precache and build_id)."""
     build_pyodide(out / "pyodide")
     build_chartjs(out / "vendor")
+    build_editor(out / "vendor")
     data = mnist.mnist_files()
     (out / "data").mkdir()
     for name in mnist.FILES:

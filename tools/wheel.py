@@ -8,23 +8,28 @@ from tools.paths import DIST, PACKAGE, ROOT
 
 
 def pynn_version():
-    """Read ``__version__`` from py_nn/__init__.py without importing it."""
-    init = PACKAGE / "__init__.py"
-    if not init.exists():
-        raise BuildError("py_nn/__init__.py does not exist yet: nothing to build a wheel from.")
-    for line in init.read_text().splitlines():
+    """Read ``__version__`` from py_nn/_version.py without importing the package."""
+    source = PACKAGE / "_version.py"
+    if not source.exists():
+        raise BuildError("py_nn/_version.py does not exist: nothing to build a wheel from.")
+    for line in source.read_text().splitlines():
         if line.startswith("__version__"):
             return line.split("=", 1)[1].strip().strip("\"'")
-    raise BuildError("py_nn/__init__.py has no __version__ line")
+    raise BuildError("py_nn/_version.py has no __version__ line")
 
 
 def generate_package_files(package_dir=PACKAGE):
     """Write the files that are generated into py_nn/ (not written by hand) before the wheel
     is built; return their paths. This is the one place such a step goes: add a call here
-    (e.g. a compiled kernel, ``written += build_kernel(package_dir)``) and the wheel, the
-    Pyodide tests and the site all get the file. None today.
+    and the wheel, the Pyodide tests and the site all get the file. Today: the WebAssembly
+    SIMD kernel, py_nn/_simd/sgemm.wasm (tools/wasm_kernel.py; git-ignored, cached).
     """
-    written = []
+    from tools.wasm_kernel import WasmKernelError, build_kernel
+
+    try:
+        written = [build_kernel(package_dir / "_simd" / "sgemm.wasm", log=info)]
+    except WasmKernelError as error:
+        raise BuildError(f"building the WebAssembly SIMD kernel: {error}") from None
     return written
 
 
@@ -33,7 +38,8 @@ def build_wheel():
     version = pynn_version()
     if not (ROOT / "README.md").exists():
         raise BuildError("README.md is missing: pyproject.toml uses it as the wheel's description.")
-    for path in generate_package_files():
+    generated = generate_package_files()
+    for path in generated:
         info(f"generated {path.relative_to(ROOT)}")
     DIST.mkdir(exist_ok=True)
     for old in DIST.glob("py_nn-*.whl"):
@@ -46,8 +52,9 @@ def build_wheel():
         raise BuildError(f"expected {wheel.name} in dist/, found {[p.name for p in DIST.iterdir()]}")
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-    if "py_nn/__init__.py" not in names:
-        raise BuildError(f"{wheel.name} does not contain py_nn/__init__.py")
+    for path in ["py_nn/__init__.py"] + [p.relative_to(ROOT).as_posix() for p in generated]:
+        if path not in names:
+            raise BuildError(f"{wheel.name} does not contain {path}")
     info(f"{wheel.name}: {len([n for n in names if n.startswith('py_nn/')])} files, "
          f"{wheel.stat().st_size:,} bytes")
     return wheel

@@ -10,21 +10,20 @@ leaks out. Errors are raised as Python exceptions; the worker turns their last l
 The page's rule "a model here has ``shape.inputs`` inputs and ``shape.classes`` outputs" lives
 here and only here: ``Session.check_model``.
 
-``run_code`` runs user-visible Python with a real file name, so a mistake points at its line.
+The Code panel's user code runs through ``usercode.run_code`` (via ``codemodel``).
 """
 import contextlib
-import io
 import json
-import linecache
 import time
-import traceback
 
 import numpy as np
 
 import py_nn
 from py_nn import augment, insight
 
-__all__ = ["Session", "CodeRun", "run_code", "error_at"]
+import codemodel  # the Code panel's part of the Session (models that carry code)
+
+__all__ = ["Session"]
 
 
 def _bytes(buffer):
@@ -56,7 +55,7 @@ class _Fit:
             self.steps.close()
 
 
-class Session:
+class Session(codemodel.CodeSession):
     """The worker's state: training pool, held-out digits, active model, running fit.
 
     Parameters
@@ -113,8 +112,13 @@ class Session:
 
     @staticmethod
     def about():
-        """JSON ``{"version": py_nn's version}``."""
-        return json.dumps({"version": py_nn.__version__})
+        """JSON ``{"version": py_nn's version, "kernel": the matrix-product kernel in use}``.
+
+        A first tiny product loads the SIMD kernel now (a load failure falls back to einsum
+        for good), so the kernel named is the one predictions and training really use."""
+        one = np.ones((1, 1), dtype=np.float32)
+        py_nn.kernels.mm(one, one, out=np.empty((1, 1), dtype=np.float32))
+        return json.dumps({"version": py_nn.__version__, "kernel": py_nn.kernels.active})
 
     # ---------------------------------------------------------------- models
     def check_model(self, net):
@@ -140,13 +144,14 @@ class Session:
         """JSON ``{"layers", "params", "metadata"}`` of the active model."""
         return json.dumps(self._info(self.net))
 
-    def load_model(self, text):
+    def load_model(self, text, trust_code=False):
         """Make the model document ``text`` active; validated (from_json, then the page's shape
         rule) before anything is replaced, so a bad document leaves the active model as it was.
+        A document that carries code (codemodel.py) has its code run only if ``trust_code``.
 
         Returns JSON ``{"layers", "params", "metadata"}``.
         """
-        net = self.check_model(py_nn.NeuralNetwork.from_json(text))
+        net, _ = self._load_network(text, bool(trust_code))
         self.net = net
         return json.dumps(self._info(net))
 
@@ -202,11 +207,18 @@ class Session:
         self.fit_abort()  # the worker starts one run at a time; never leave a generator open
         cfg = json.loads(config_json)
         seed = int(cfg.get("seed", 0))
-        optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
-        if cfg.get("continueTraining"):
+        code = None
+        if cfg.get("code") is not None:  # the Code panel's network (codemodel.CodeSession)
+            code = self.code_network(cfg)
+            if "error" in code:
+                return json.dumps({"error": code["error"], "output": code["output"]})
+            net = py_nn.NeuralNetwork(**code["network"], dtype="float32", seed=seed)
+        elif cfg.get("continueTraining"):
+            optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
             net = py_nn.NeuralNetwork.from_json(self.net.to_json())  # a copy: the active one stays
             net.optimizer, net.rng = optimizer, np.random.default_rng(seed)
         else:
+            optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
             layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
             net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
                                       output_activation="softmax",
@@ -221,8 +233,11 @@ class Session:
         self.fit.mine, self.fit.oversample = mine, oversample
         self.fit.before = self._accuracies(self.net, mine) if self.net is not None else None
         self._start = (net, [np.array(w) for w in net.weights])
+        if code is not None:
+            self.fit.printer, self.fit.code = code["printer"], code["code"]
         return json.dumps({"layers": [int(v) for v in net.layers], "samples": int(len(x)),
-                           "oversample": int(oversample)})
+                           "oversample": int(oversample),
+                           "output": code["output"] if code is not None else ""})
 
     def _training_data(self, cfg, images, labels, rng):
         """(x, y, the person's samples or None, oversampling) for a run's ``cfg``."""
@@ -268,10 +283,18 @@ class Session:
         epochs, done = [], False
         while True:
             try:
-                event = _plain(next(fit.steps))
+                with self.code_capture():
+                    event = _plain(next(fit.steps))
             except StopIteration:
                 done = True
                 break
+            except Exception as exc:  # noqa: BLE001 - the learner's code failed in a step
+                if getattr(fit, "code", None) is None:
+                    raise
+                import usercode
+                error = usercode.error_info(exc, codemodel.FILENAME)
+                return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": False,
+                                   "error": error, "output": self.code_output()})
             if event.get("event") == "epoch":
                 for key in fit.history:
                     fit.history[key].append(event.get(key))
@@ -281,7 +304,8 @@ class Session:
                 fit.last_batch = event
             if (time.perf_counter() - started) * 1000.0 >= budget_ms:
                 break
-        return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": done})
+        return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": done,
+                           "output": self.code_output()})
 
     def fit_finish(self, stopped, metadata_json):
         """End the run. The trained network becomes active only if at least one batch ran; it is
@@ -298,6 +322,8 @@ class Session:
             evaluation = self._evaluate(fit.net)
             metadata = json.loads(metadata_json)
             metadata["test_accuracy"] = evaluation["accuracy"]
+            if getattr(fit, "code", None) is not None:
+                metadata["code"] = fit.code  # {source, sha256, filename}: codemodel.py
             fit.net.metadata = metadata
             self.net = fit.net
             result.update(committed=True, evaluation=evaluation, info=self._info(fit.net))
@@ -379,46 +405,3 @@ class Session:
         byte = lambda a: np.rint(a * 255).astype(np.uint8).tolist()  # noqa: E731
         return json.dumps({"originals": byte(x), "augmented": byte(out)})
 
-
-# ------------------------------------------------------------------ user code
-class CodeRun:
-    """What ``run_code`` did: the ``namespace`` the code filled, ``error`` (None or
-    ``{"message": str, "line": int or None}``) and everything it printed (``output``)."""
-
-    def __init__(self, namespace, error, output):
-        self.namespace, self.error, self.output = namespace, error, output
-
-    def __repr__(self):
-        names = sorted(k for k in self.namespace if not k.startswith("__"))
-        return f"CodeRun(error={self.error!r}, names={names})"
-
-
-def error_at(exc, filename="code.py"):
-    """``{"message", "line"}`` for an exception raised by code compiled as ``filename``.
-
-    ``line`` is the innermost line of ``filename`` in the traceback (the person's own line, even
-    when the error happened deeper, e.g. inside NumPy), the line of a SyntaxError, or None.
-    """
-    message = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, SyntaxError) and exc.filename == filename:
-        return {"message": f"{type(exc).__name__}: {exc.msg}", "line": exc.lineno}
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    return {"message": message, "line": frames[-1].lineno if frames else None}
-
-
-def run_code(source, filename="code.py", namespace=None):
-    """Run ``source`` as the file ``filename``, capturing what it prints.
-
-    The source is registered with ``linecache``, so tracebacks show the person's lines. Returns a
-    ``CodeRun``; errors in the code are reported in it, never raised.
-    """
-    namespace = {"__name__": "__pynn_code__"} if namespace is None else namespace
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    out = io.StringIO()
-    try:
-        code = compile(source, filename, "exec")
-        with contextlib.redirect_stdout(out):
-            exec(code, namespace)
-    except (Exception, SystemExit) as exc:  # the person's mistake, reported with its line
-        return CodeRun(namespace, error_at(exc, filename), out.getvalue())
-    return CodeRun(namespace, None, out.getvalue())

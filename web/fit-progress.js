@@ -10,6 +10,7 @@ export function progressEvents(config, onProgress) {
   if (!onProgress) return undefined;
   const total = config.epochs;
   return (p) => {
+    if (p.output) onProgress({ type: 'output', text: p.output }); // print() from the Code panel's code
     for (const ev of p.epochs) {
       onProgress({
         type: 'epoch', epoch: ev.epoch, epochs: ev.epochs, loss: ev.loss, accuracy: ev.accuracy,

@@ -9,14 +9,19 @@ import { mountModels } from './panels/models.js';
 import { mountTeach } from './panels/teach.js';
 import { mountInside } from './panels/inside.js';
 import { saveFile } from './ui.js';
+import { mountCode } from './panels/code.js';
+import { createCodeStore } from './code-store.js';
+import { createTrustAsker } from './code-trust.js';
 
 const session = getSession();
 mountStatus(session);
 mountDraw(session);
-mountTrain(session);
-mountModels(session, { download: saveFile });
+const train = mountTrain(session);
+const codeStore = createCodeStore(() => window.localStorage);
+mountModels(session, { download: saveFile, askTrust: createTrustAsker(codeStore) });
 mountTeach(session);
 mountInside(session);
+mountCode(session, { train, store: codeStore, download: saveFile });
 
 // another tab saved or deleted a model: show the same list here
 window.addEventListener('storage', (e) => session.externalChange(e.key));

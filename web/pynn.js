@@ -8,6 +8,10 @@
 //   pynn.evaluate()                     -> {accuracy, loss, confusion, count} on the held-out digits
 //   pynn.save(name) / load(name) / list() / remove(name)
 //   pynn.exportModel()                  -> File (and downloads it); importModel(File|Blob|string)
+//   pynn.checkCode(source)              -> {ok, components: {name: {ok, maxRelError, shapeOk, message}}, error?}
+//   pynn.fit({..., code: source}, cb)   trains with the components the code defines
+//   pynn.importModel(file, {trustCode}) a file that carries code is refused unless trustCode: true
+//   pynn.pythonScript(source?)          -> the .py text of "Export as Python"
 //   pynn.activeModel()                  -> {name, kind, layers, accuracy, params}
 //   pynn.events                         EventTarget: "status", "active", "models", "notice", "training"
 //   pynn.pause() / resume() / oneMoreEpoch()   pause a run; resume; +1 epoch (see README)
@@ -23,6 +27,7 @@ import { loadFacts } from './facts.js';
 import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from './fit-options.js';
 import { saveFile } from './ui.js';
 import { createExampleStore, idbBackend, pack, toFloats } from './examples.js';
+import { createCodeStore } from './code-store.js';
 
 let session = null;
 let exampleStore = null;
@@ -101,8 +106,11 @@ function toPixels(pixels, inputs) {
       throw new Error(`predict() expected ${inputs} pixel values (${side}x${side}); got ${got}.`);
     }
     const out = Float32Array.from(pixels);
-    if (out.some((v) => !Number.isFinite(v))) {
-      throw new Error('predict() expected numbers from 0 (background) to 1 (ink); got a non-number value.');
+    const at = out.findIndex((v) => !(v >= 0 && v <= 1)); // NaN fails both comparisons
+    if (at >= 0) {
+      const got = typeof pixels[at] === 'number' ? String(pixels[at]) : JSON.stringify(pixels[at]);
+      const hint = out[at] > 1 && out[at] <= 255 ? ' Divide 0..255 grey levels by 255.' : '';
+      throw new Error(`predict() expected pixel values from 0 (background) to 1 (ink); got ${got} at index ${at}.${hint}`);
     }
     return out;
   }
@@ -118,16 +126,49 @@ export async function predict(pixels) {
   return getSession().predict(toPixels(pixels, getSession().shape.inputs));
 }
 
+const MAX_CODE_CHARS = 200000;
+
+/** `code` as fit() and checkCode() take it: a string of at most MAX_CODE_CHARS characters. */
+function checkSource(code, what) {
+  if (typeof code !== 'string' || code.length > MAX_CODE_CHARS) {
+    throw new Error(`${what} expected the Python code as a string of at most ${MAX_CODE_CHARS} characters; got ${typeof code === 'string' ? `${code.length} characters` : code === null ? 'null' : typeof code}.`);
+  }
+  return code;
+}
+
+/** The training settings for code: fit options without `code`, checked (defaults for the rest). */
+function codeSettings(options) {
+  const { config, errors } = validateFitConfig(options);
+  if (!config) throw Object.assign(new Error(Object.values(errors).join(' ')), { fields: errors });
+  return config;
+}
+
+export async function checkCode(source, options = {}) {
+  checkSource(source, 'checkCode()');
+  await getSession().start();
+  return getSession().checkCode(source, codeSettings(options));
+}
+
+export async function pythonScript(source, options = {}) {
+  await getSession().start();
+  const code = source === undefined ? (createCodeStore(() => window.localStorage).readDraft() || '') : checkSource(source, 'pythonScript()');
+  return getSession().pythonScript(code, codeSettings(options));
+}
+
 export async function fit(options = {}, onProgress) {
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new Error(`fit() expected onProgress to be a function (or left out); got ${typeof onProgress}.`);
   }
   await getSession().start();
-  if (options === null || typeof options !== 'object') options = { options };
-  const base = Object.fromEntries(Object.entries(options).filter(([k]) => !TEACH_KEYS.includes(k)));
-  const { config, errors } = validateFitConfig(base);
-  const { teach, errors: teachErrors } = validateTeachOptions(options);
+  const isObject = options !== null && typeof options === 'object' && !Array.isArray(options);
+  const { code, ...others } = isObject ? options : {};
+  if (code !== undefined) checkSource(code, 'fit()');
+  const base = Object.fromEntries(Object.entries(others).filter(([k]) => !TEACH_KEYS.includes(k)));
+  // a non-object goes to validateFitConfig as is: it says an options object was expected
+  const { config, errors } = validateFitConfig(isObject ? base : options);
+  const { teach, errors: teachErrors } = validateTeachOptions(isObject ? options : {});
   Object.assign(errors, teachErrors);
+  if (config && code !== undefined) config.code = code;
   if (!config || Object.keys(teachErrors).length) {
     const err = new Error(Object.values(errors).join(' '));
     err.fields = errors;
@@ -183,7 +224,9 @@ export const pynn = {
   list: () => getSession().list(),
   remove: async (name) => ({ name: getSession().remove(name).name }),
   exportModel,
-  importModel: (file) => getSession().importModel(file),
+  importModel: (file, { trustCode = false } = {}) => getSession().importModel(file, { trustCode: trustCode === true }),
+  checkCode,
+  pythonScript,
   activeModel: () => (getSession().active ? { ...getSession().active } : null),
   pause: () => getSession().pause(),
   resume: () => getSession().resume(),

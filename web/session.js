@@ -10,8 +10,12 @@
 //   training  {running, paused?}
 //   notice    {text, kind} something the person must know that no call returned (a model that
 //             could not be restored, a model replaced from another tab, a stray worker error)
+//   restarted {text} Stop ended a worker that did not answer (code in an endless loop) and
+//             a new one runs with the model that was active (session-code.js)
 
 import { createRpc } from './rpc.js';
+import { codeMethods, STOP_WAIT_MS } from './session-code.js';
+import { insideMethods } from './session-inside.js';
 import { progressEvents } from './fit-progress.js';
 import { checkName, formatSize, MAX_NAME_LENGTH, MODEL_PREFIX, PREFIX } from './storage.js';
 
@@ -109,7 +113,7 @@ export class Session extends EventTarget {
       });
       this.#adoptStart(res, candidate);
       const seconds = (res.startupMs / 1000).toFixed(1);
-      this.#status('ready', { text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide} (started in ${seconds} s)` });
+      this.#status('ready', { text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide}, ${res.kernel === 'simd' ? 'WebAssembly SIMD' : res.kernel} kernel (started in ${seconds} s)` });
       this.#emit('models', {});
       return { version: res.version, model: { ...this.active }, build: this.facts, data: res.data, startupMs: res.startupMs, stages: res.stages };
     } catch (err) {
@@ -199,13 +203,15 @@ export class Session extends EventTarget {
       if (events) events(p);
     };
     try {
-      const payload = { config, name: config.continueTraining ? 'Continued model' : 'Trained model' };
+      const named = config.code != null ? 'Trained with code' : config.continueTraining ? 'Continued model' : 'Trained model';
+      const payload = { config, name: named };
       const transfer = [];
       if (mine && mine.labels.length) {
         payload.mine = mine;
         transfer.push(mine.images.buffer, mine.labels.buffer);
       }
       const res = await this.rpc.call('fit', payload, { onProgress: watch, transfer });
+      if (res.codeError) throw this.codeError(res.codeError, res.output);
       const out = {
         history: res.history,
         stopped: res.stopped,
@@ -219,8 +225,7 @@ export class Session extends EventTarget {
         persisted: false,
       };
       if (res.committed) {
-        const what = config.continueTraining ? 'Continued model' : 'Trained model';
-        const label = res.stopped ? `${what} (stopped, unsaved)` : `${what} (unsaved)`;
+        const label = res.stopped ? `${named} (stopped, unsaved)` : `${named} (unsaved)`;
         this.#setActive({ ...this.#describe(res.info, label, 'unsaved'), accuracy: res.evaluation.accuracy });
         const { json } = await this.rpc.call('toJson', { metadata: { name: label } });
         Object.assign(out, this.#keepUnsaved(json, label));
@@ -232,9 +237,16 @@ export class Session extends EventTarget {
     }
   }
 
-  async stop() {
+  /** Stop a fit between batches, or a Check; a worker that does not answer within STOP_WAIT_MS
+   * (code in an endless loop) is replaced and the active model restored (session-code.js). */
+  async stop({ waitMs = STOP_WAIT_MS } = {}) {
+    if (this.checking) return this.recover('Check was stopped');
     if (!this.training) return { stopping: false };
-    return this.rpc.call('stop', {});
+    let timer;
+    const late = new Promise((resolve) => { timer = setTimeout(() => resolve(null), waitMs); });
+    const answer = await Promise.race([this.rpc.call('stop', {}).catch(() => null), late]);
+    clearTimeout(timer);
+    return answer || this.recover('Training was stopped');
   }
 
   #setPaused(paused) {
@@ -264,46 +276,6 @@ export class Session extends EventTarget {
     const res = await this.rpc.call('step', {});
     this.#setPaused(false);
     return res;
-  }
-
-  // --- looking inside (the Inside panel) ---------------------------------------------------------
-
-  /** pixels: Float32Array(shape.inputs), transferred. -> {layers: [{size, activations}], logits, probabilities} */
-  async inside(pixels) {
-    await this.start();
-    return this.rpc.call('inside', { pixels }, { transfer: [pixels.buffer] });
-  }
-
-  /** {summary, evaluation, perClass, histograms} of the active model (see bridge.Session.overview). */
-  async overview() {
-    await this.start();
-    return this.rpc.call('overview', {});
-  }
-
-  /** {weights: Float32Array(layers[1] * inputs) (row j = neuron j's weights), inputs}. */
-  async firstLayer() {
-    await this.start();
-    return this.rpc.call('firstLayer', {});
-  }
-
-  async neuron(neuron, k = 9) {
-    await this.start();
-    return this.rpc.call('neuron', { neuron, k });
-  }
-
-  async mistakes(options = {}) {
-    await this.start();
-    return this.rpc.call('mistakes', options);
-  }
-
-  async heldOut(index) {
-    await this.start();
-    return this.rpc.call('heldOut', { index });
-  }
-
-  async augmentPreview(augment, count = 8) {
-    await this.start();
-    return this.rpc.call('augmentPreview', { augment, count });
   }
 
   // --- keeping models ------------------------------------------------------------------------------
@@ -359,7 +331,7 @@ export class Session extends EventTarget {
     const json = this.store.readModel(clean);
     let info;
     try {
-      info = await this.rpc.call('loadJson', { json });
+      info = await this.rpc.call('loadJson', { json, trustCode: true }); // this browser's own model: its code may run
     } catch (err) {
       if (['fatal', 'busy', 'restarted', 'internal'].includes(err.kind)) throw err;
       this.broken.set(clean, clause(err.message));
@@ -417,12 +389,12 @@ export class Session extends EventTarget {
   }
 
   /** Make a model file (File, Blob or the JSON text) the active model and keep it for the next visit. */
-  async importModel(file) {
+  async importModel(file, { trustCode = false, askTrust = null } = {}) {
     let text;
     let label;
     if (typeof file === 'string') {
       text = file;
-      label = 'imported model';
+      label = 'the text';
     } else if (file && typeof file.text === 'function') {
       label = file.name ? `"${file.name}"` : 'the file';
       if (file.size > MAX_IMPORT_CHARS) {
@@ -435,11 +407,15 @@ export class Session extends EventTarget {
           'Pick the .json file that Export wrote.'
       );
     }
+    if (!text.trim()) {
+      throw new Error(`Cannot import ${label}: it is empty. The active model is unchanged; pick a .json file written by Export.`);
+    }
     await this.start();
     if (this.training) throw new Error(`${BUSY} importing a model.`);
+    const trusted = await this.trustFileCode(text, label, { trustCode, askTrust }); // throws when its code may not run
     let info;
     try {
-      info = await this.rpc.call('loadJson', { json: text });
+      info = await this.rpc.call('loadJson', { json: text, trustCode: trusted });
     } catch (err) {
       if (['fatal', 'busy', 'restarted'].includes(err.kind)) throw err;
       throw new Error(`Cannot import ${label}: ${clause(err.message)}. The active model is unchanged; pick a .json file written by Export.`);
@@ -489,6 +465,8 @@ export class Session extends EventTarget {
     );
   }
 }
+
+Object.assign(Session.prototype, codeMethods, insideMethods);
 
 function fileNameFor(name) {
   const base = String(name || 'model')

@@ -20,30 +20,23 @@
 // Adding a request: a bridge.Session method returning JSON, and a line in `handlers` that calls
 // it with `call(name, ...args)`.
 
+import {
+  UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop,
+} from './worker-util.js';
+
 const SITE = new URL('./', import.meta.url);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
 const PYODIDE_CORE = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 const SLICE_MS = 25; // training runs in slices of about this long, then yields so "stop" and "predict" get through
 const PROGRESS_EVERY_MS = 250; // at most ~4 batch-progress messages per second (+ every epoch end)
-const REBUILD = 'Rebuild the site with "python3 build.py"';
-
-class UserError extends Error {
-  constructor(message, kind = 'user', file = undefined) {
-    super(message);
-    this.kind = kind;
-    this.file = file;
-  }
-}
-
-/** A start-up failure; `url` is the file to blame (shown as its path), if one is. */
-const fatal = (message, url) => new UserError(message, 'fatal', url ? new URL(url).pathname : undefined);
-
 let pyodide = null;
 let session = null; // the bridge.Session PyProxy (kept for the worker's life)
 const methods = new Map(); // its bound methods, fetched once each (PyProxies kept, never leaked per call)
 let build = null; // build.json
 let ready = null; // Promise of the start-up stages
 let training = null; // {stopRequested} while a fit runs
+// The Code panel's Python modules, written next to bridge.py (codemodel.py is a base of bridge.Session).
+const CODE_MODULES = ['usercode.py', 'codegen.py', 'codemodel.py'];
 
 const post = (msg) => self.postMessage(msg);
 const progress = (id, payload) => post({ id, type: 'progress', payload });
@@ -54,87 +47,6 @@ function call(name, ...args) {
   return methods.get(name)(...args);
 }
 const callJson = (name, ...args) => JSON.parse(call(name, ...args));
-
-// --- helpers ---------------------------------------------------------------------------------
-
-/** Last line of a Python traceback ("ValueError: ..."), or the JS message. */
-function errorText(err) {
-  const text = (err && err.message) || String(err);
-  if (err && err.type && /Traceback/.test(text)) {
-    const lines = text.trim().split('\n').filter((l) => l.trim());
-    return lines[lines.length - 1].trim();
-  }
-  return text;
-}
-
-function stripPythonType(text) {
-  // "py_nn.serialization.ModelFormatError: msg." -> "msg" (the caller adds its own sentence end)
-  return text.replace(/^(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception):\s*/, '').replace(/[.\s]+$/, '');
-}
-
-async function fetchOk(url, what) {
-  let res;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw fatal(`Could not fetch ${what} (${url.pathname}): ${err.message}. Is the site still being served?`, url);
-  }
-  if (!res.ok) {
-    throw fatal(`Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. ${REBUILD} and serve the site/ folder.`, url);
-  }
-  return res;
-}
-
-/** The first of `urls` that cannot be fetched (to name the file behind a failed stage), or null. */
-async function firstUnreachable(urls) {
-  for (const url of urls) {
-    try {
-      const res = await fetch(url, { method: 'HEAD', cache: 'no-store' });
-      if (!res.ok) return url;
-    } catch (_) {
-      return url;
-    }
-  }
-  return null;
-}
-
-/**
- * Settle with `promise`, unless one of `urls` cannot be fetched while it is pending: then fail with
- * `failure(url)`. Pyodide 0.27's loadPyodide never settles when its wasm cannot be fetched (it only
- * logs "wasm instantiation failed!"), so the runtime stage checks its files every few seconds.
- */
-async function unlessUnreachable(promise, urls, failure, everyMs = 4000) {
-  let timer = null;
-  let settled = false;
-  const watchdog = new Promise((_, reject) => {
-    const check = async () => {
-      const missing = await firstUnreachable(urls);
-      if (settled) return;
-      if (missing) reject(failure(missing));
-      else timer = setTimeout(check, everyMs);
-    };
-    timer = setTimeout(check, everyMs);
-  });
-  try {
-    return await Promise.race([promise, watchdog]);
-  } finally {
-    settled = true;
-    clearTimeout(timer);
-  }
-}
-
-// Yield to the event loop so queued messages ("stop", "predict") are handled between slices.
-// A MessageChannel round trip is not clamped like nested setTimeout calls.
-function yieldToEventLoop() {
-  return new Promise((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      resolve();
-    };
-    ch.port2.postMessage(0);
-  });
-}
 
 // --- start-up stages ---------------------------------------------------------------------------
 
@@ -217,10 +129,11 @@ async function stagePyNN(id) {
 }
 
 /** Write bridge.py into Pyodide's file system, import it and create the Session. */
-async function stageBridge(bridgePromise) {
+async function stageBridge(bridgePromise, modulesPromise) {
   const [url, source] = await bridgePromise;
   pyodide.FS.mkdirTree(BRIDGE_DIR);
   pyodide.FS.writeFile(`${BRIDGE_DIR}/bridge.py`, source);
+  for (const [name, text] of await modulesPromise) pyodide.FS.writeFile(`${BRIDGE_DIR}/${name}`, text);
   const sys = pyodide.pyimport('sys');
   const path = sys.path;
   if (!path.has(BRIDGE_DIR)) path.insert(0, BRIDGE_DIR);
@@ -261,7 +174,7 @@ async function stageModel(restore, modelURL, modelPromise) {
   let restoreError = null;
   if (restore) {
     try {
-      return { info: callJson('load_model', restore), source: 'restored', restoreError };
+      return { info: callJson('load_model', restore, true), source: 'restored', restoreError }; // own storage: its code may run
     } catch (err) {
       restoreError = stripPythonType(errorText(err));
     }
@@ -281,6 +194,10 @@ async function init(id, payload) {
   const dataPromise = background(fetchData());
   const bridgeURL = new URL('bridge.py', SITE);
   const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
+  const modulesPromise = background(Promise.all(CODE_MODULES.map((name) => {
+    const url = new URL(name, SITE);
+    return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
+  })));
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
   const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
@@ -294,11 +211,11 @@ async function init(id, payload) {
   await timed('runtime', () => stageRuntime(id));
   await timed('packages', () => stagePackages(id));
   await timed('py_nn', () => stagePyNN(id));
-  await timed('bridge', () => stageBridge(bridgePromise));
+  await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
   const data = await timed('data', () => stageData(id, dataPromise));
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
-  const { version } = callJson('about');
-  return { ...model, data, build, version, stages, startupMs: Math.round(performance.now() - t0) };
+  const { version, kernel } = callJson('about');
+  return { ...model, data, build, version, kernel, stages, startupMs: Math.round(performance.now() - t0) };
 }
 
 // --- requests ----------------------------------------------------------------------------------
@@ -332,6 +249,20 @@ function wake() {
   if (training && training.wake) training.wake();
 }
 
+/** A fit whose code failed: a result (not an error) carrying the code's {message, line} and output. */
+function codeFailed({ error, output }) {
+  return { committed: false, stopped: false, batches: 0, history: null, codeError: error, output: output || '' };
+}
+
+/** The fit settings without the code (a model keeps its code once, in metadata.code). */
+function settingsOf(cfg) {
+  const { code, ...rest } = cfg;
+  return code == null ? rest : { ...rest, withCode: true };
+}
+
+/** A Python error's message for a person ('ValueError: x' -> 'x'), as a UserError of `kind`. */
+const pyError = (err, kind) => new UserError(stripPythonType(errorText(err)), kind);
+
 async function fit(id, payload) {
   if (training) {
     throw new UserError('A training run is already in progress: wait for it to finish or press Stop first.', 'busy');
@@ -344,7 +275,8 @@ async function fit(id, payload) {
   try {
     const mine = payload.mine && payload.mine.labels instanceof Uint8Array ? payload.mine : null;
     const started = callJson('fit_start', JSON.stringify(cfg), mine ? mine.images : null, mine ? mine.labels : null);
-    progress(id, { started, batch: null, epochs: [], elapsedMs: 0 });
+    if (started.error) return codeFailed(started); // the code did not run: nothing was trained
+    progress(id, { started, batch: null, epochs: [], elapsedMs: 0, output: started.output || '' });
     while (!done && !training.stopRequested) {
       if (training.paused) {
         progress(id, { paused: true, batch: null, epochs: [], elapsedMs: Math.round(performance.now() - t0) });
@@ -354,6 +286,10 @@ async function fit(id, payload) {
         continue;
       }
       const slice = callJson('fit_slice', SLICE_MS);
+      if (slice.error) {
+        call('fit_abort'); // the learner's code failed in a step: the active model stays
+        return codeFailed(slice);
+      }
       training.epochsDone += slice.epochs.length;
       if (training.pauseAtEpoch !== null && training.epochsDone >= training.pauseAtEpoch) {
         training.pauseAtEpoch = null;
@@ -361,9 +297,9 @@ async function fit(id, payload) {
       }
       const now = performance.now();
       done = slice.done;
-      if (slice.epochs.length || done || now - lastSent >= PROGRESS_EVERY_MS) {
+      if (slice.epochs.length || done || slice.output || now - lastSent >= PROGRESS_EVERY_MS) {
         lastSent = now;
-        progress(id, { batch: slice.batch, epochs: slice.epochs, elapsedMs: Math.round(now - t0) });
+        progress(id, { batch: slice.batch, epochs: slice.epochs, elapsedMs: Math.round(now - t0), output: slice.output || '' });
       }
       if (!done) await yieldToEventLoop();
     }
@@ -371,7 +307,7 @@ async function fit(id, payload) {
     const metadata = {
       name: payload.name || 'Trained model',
       trainedAt: new Date().toISOString(),
-      training: { ...cfg, stopped, seconds: Math.round(performance.now() - t0) / 1000 },
+      training: { ...settingsOf(cfg), stopped, seconds: Math.round(performance.now() - t0) / 1000 },
     };
     const result = callJson('fit_finish', stopped, JSON.stringify(metadata));
     result.elapsedMs = Math.round(performance.now() - t0);
@@ -385,6 +321,17 @@ async function fit(id, payload) {
 }
 
 const handlers = {
+  // the Code panel (codemodel.CodeSession)
+  checkCode: (id, p) => callJson('check_code', String(p.source), JSON.stringify(p.settings || {})),
+  codeTemplates: (id, p) => callJson('code_templates', JSON.stringify(p.settings || {})),
+  codeInfo: (id, p) => callJson('code_info', String(p.json)),
+  pythonScript(id, p) {
+    try {
+      return { text: call('python_script', String(p.source), JSON.stringify(p.settings || {})) };
+    } catch (err) {
+      throw pyError(err, 'code');
+    }
+  },
   init,
   info: () => callJson('model_info'),
   predict: (id, payload) => callJson('predict', requirePixels(payload)),
@@ -443,9 +390,9 @@ const handlers = {
     }
     if (!payload || typeof payload.json !== 'string') throw new UserError('loadJson needs the model document as a string.');
     try {
-      return callJson('load_model', payload.json); // validated before the active model is replaced
+      return callJson('load_model', payload.json, payload.trustCode === true); // validated before the active model is replaced
     } catch (err) {
-      throw new UserError(stripPythonType(errorText(err)), 'invalid-model');
+      throw new UserError(stripPythonType(errorText(err)), /CodeRefusedError/.test(errorText(err)) ? 'carries-code' : 'invalid-model');
     }
   },
 };

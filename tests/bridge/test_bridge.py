@@ -170,5 +170,9 @@ def test_fit_start_drops_an_unfinished_run(session):
     assert json.loads(session.fit_finish(False, "{}"))["info"]["layers"][1] == 4
 
 
-def test_about_names_py_nn_version():
-    assert json.loads(bridge.Session.about()) == {"version": py_nn.__version__}
+def test_about_names_the_kernel_that_really_runs(session):
+    about = json.loads(session.about())
+    assert about["version"] == py_nn.__version__
+    # under WebAssembly the shipped SIMD kernel, loaded by about() itself; BLAS (`@`) on CPython
+    expected = "simd" if sys.platform == "emscripten" else "matmul"
+    assert about["kernel"] == expected == py_nn.kernels.active, about

@@ -14,6 +14,7 @@ import py_nn
 
 WEB = Path(os.environ.get("PYNN_WEB_DIR", Path(__file__).resolve().parents[2] / "web"))
 sys.path.insert(0, str(WEB))
+import codegen  # noqa: E402
 import usercode  # noqa: E402
 
 SETTINGS = {"hidden": [64], "optimizer": "sgd", "learningRate": 0.1, "epochs": 1,
@@ -42,7 +43,7 @@ def digits():
 
 # ------------------------------------------------------------------ run_code
 def test_generated_code_is_the_seeds_style_and_runs():
-    code = usercode.generated_code(SETTINGS)
+    code = codegen.generated_code(SETTINGS)
     for line in ["hidden_activation = (relu, d_relu)",
                  "output_activation = (softmax, d_softmax)",
                  "loss = (categorical_crossentropy, d_categorical_crossentropy)",
@@ -59,7 +60,7 @@ def test_generated_code_is_the_seeds_style_and_runs():
 
 
 def test_generated_code_follows_the_form():
-    code = usercode.generated_code({"hidden": [256, 32], "optimizer": "adam",
+    code = codegen.generated_code({"hidden": [256, 32], "optimizer": "adam",
                                     "learningRate": 0.002, "hiddenActivation": "tanh"})
     assert "optimizer = Adam(lr=0.002)\n" in code and "layers = [784, 256, 32, 10]\n" in code
     assert "hidden_activation = (tanh, d_tanh)\n" in code
@@ -195,9 +196,9 @@ def test_numpy_overflow_warnings_are_shown_with_their_line():
     assert run["ok"] and run["output"] == "RuntimeWarning: overflow encountered in exp (line 2)\n"
 
 
-@pytest.mark.parametrize("name", sorted(usercode.TEMPLATES))
+@pytest.mark.parametrize("name", sorted(codegen.TEMPLATES))
 def test_templates_run_pass_the_check_and_train(name, digits):
-    template = usercode.TEMPLATES[name]
+    template = codegen.TEMPLATES[name]
     assert template["title"] and template["source"].startswith('"""')
     result = usercode.check_code(template["source"], SETTINGS)
     assert result["ok"], result
@@ -212,23 +213,23 @@ def test_templates_run_pass_the_check_and_train(name, digits):
 
 # ------------------------------------------------------------------ Export as Python
 def test_python_script_fills_in_what_the_code_leaves_out():
-    source = usercode.TEMPLATES["swish"]["source"]
+    source = codegen.TEMPLATES["swish"]["source"]
     source = source[:source.index("# Any object with")]  # drops optimizer and layers
-    script = usercode.python_script(SETTINGS, source)
+    script = codegen.python_script(SETTINGS, source)
     compile(script, "train_py_nn.py", "exec")
     head, form = script.split("the Train form's values for what your code leaves out")
     assert "hidden_activation = (swish, d_swish)" in head
     assert "optimizer = SGD(lr=0.1, momentum=0.9)" in form and "layers = [784, 64, 10]" in form
     assert "hidden_activation =" not in form
     with pytest.raises(ValueError, match="syntax error on line 2"):
-        usercode.python_script(SETTINGS, "x = 1\ny = (\n")
+        codegen.python_script(SETTINGS, "x = 1\ny = (\n")
 
 
 @pytest.mark.skipif(sys.platform == "emscripten", reason="no subprocess inside Pyodide")
 def test_exported_script_trains_on_cpython(tmp_path):
-    source = usercode.TEMPLATES["swish"]["source"]
+    source = codegen.TEMPLATES["swish"]["source"]
     script = tmp_path / "train_py_nn.py"
-    script.write_text(usercode.python_script(SETTINGS, source))
+    script.write_text(codegen.python_script(SETTINGS, source))
     for name in ("mnist-images.u8", "mnist-labels.u8", "mnist.json"):
         shutil.copy(data_dir() / name, tmp_path / name)
     env = dict(os.environ, PYTHONPATH=str(Path(py_nn.__file__).resolve().parents[1]))

@@ -59,11 +59,25 @@ def test_drawing_with_a_finger_is_recognised(open_app):
 
 def test_drawing_while_loading_is_predicted_once_ready(open_app):
     app = open_app(load=False)
+    # Hold the py_nn wheel until the drawing is done: start-up is fast enough now that a person
+    # could finish drawing after Ready; this keeps the test about a drawing made while loading.
+    held, released = [], []
+
+    def hold(route):
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    app.page.context.route("**/wheels/*.whl", hold)
     app.page.goto(app.base_url + "/")
     expect(app.status).not_to_have_text("Loading…")  # app.js runs: the loading stages show
     status = app.status.inner_text()
     app.draw("1")
     assert "Ready" not in status and "Ready" not in app.status.inner_text(), \
         "the page was ready before the drawing was done: this test needs a slower start"
+    released.append(True)
+    for route in held:
+        route.continue_()
     expect(app.status).to_contain_text("Ready", timeout=90_000)
     expect(app.prediction).to_have_text("1", timeout=15_000)

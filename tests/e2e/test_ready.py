@@ -10,6 +10,8 @@ def test_ready_from_local_server_with_default_model(app, base_url):
     page = app.page
     expect(app.status).to_contain_text("Ready")
     assert not app.status.inner_text().startswith("Error:")
+    # the page says which matrix-product kernel it runs on: py_nn's WebAssembly SIMD one
+    expect(app.status).to_contain_text("WebAssembly SIMD kernel")
     # pynn.ready resolves once py_nn is importable and a model is active
     assert page.evaluate("() => window.pynn.ready.then(() => true)") is True
     expect(app.active_model).to_have_text(re.compile(r"default", re.I))

@@ -12,4 +12,4 @@ def test_py_nn_comes_from_the_installed_wheel_when_required():
         assert "site-packages" in location.parts, f"py_nn imported from {location}"
     assert py_nn.__version__ == "0.1.0"
     if sys.platform == "emscripten":
-        assert py_nn.kernels.active == "einsum"
+        assert py_nn.kernels.active == "simd"  # the wheel ships the WebAssembly SIMD kernel

@@ -181,7 +181,7 @@ def test_both_kernels_give_the_same_training(rng):
 
 def test_kernel_is_picked_per_platform():
     import sys
-    expected = "einsum" if sys.platform == "emscripten" else "matmul"
+    expected = "simd" if sys.platform == "emscripten" else "matmul"
     assert kernels.default() == expected == kernels.active
 
 

@@ -7,7 +7,7 @@ import * as ui from '../ui.js';
 const { $ } = ui;
 
 /** Wire the Models panel to `session`; `download(file)` offers a File to the person. */
-export function mountModels(session, { download }) {
+export function mountModels(session, { download, askTrust = null }) {
   function renderActive() {
     const a = session.active;
     if (!a) return;
@@ -120,7 +120,7 @@ export function mountModels(session, { download }) {
     e.target.value = ''; // picking the same file again fires change again
     if (!file) return;
     try {
-      const res = await session.importModel(file);
+      const res = await session.importModel(file, { askTrust }); // a file's code runs only if the person trusts it
       if (res.persistError) {
         ui.showMessage(res.persistError, 'error');
         return;

@@ -122,6 +122,34 @@ export function mountTrain(session) {
     );
   }
 
+  /** One training run with this panel's progress, chart and results (the Code panel's too);
+   * `onEvent(p)` sees every progress event. Resolves to the fit's result; rejects after showing why. */
+  async function runFit(config, { what = '', onEvent, augment = null } = {}) {
+    const layers = layersOf(config, session.shape).join('-') + (what ? ` ${what}` : '');
+    $('#results').hidden = true;
+    $('#test-accuracy').textContent = '';
+    $('#test-detail').textContent = '';
+    chart.reset(config.epochs);
+    ui.setProgress(0);
+    ui.setTrainStatus(`Starting: ${layers}, ${config.optimizer}, ${config.samples.toLocaleString('en')} digits…`);
+    ui.showMessage(`Training a ${layers} network. You can keep drawing: the current model answers until training ends.`, 'info');
+    const started = performance.now();
+    try {
+      const handler = (p) => {
+        if (p.type !== 'output') onProgress(p);
+        if (onEvent) onEvent(p);
+      };
+      // Augmented runs go through the facade, which checks the augmentation settings.
+      const res = augment ? await pynn.fit({ ...config, augment }, handler) : await session.fit(config, handler);
+      showResult(res, ((performance.now() - started) / 1000).toFixed(1));
+      return res;
+    } catch (err) {
+      ui.setTrainStatus('Training did not run.');
+      ui.showMessage(err.message, 'error');
+      throw err;
+    }
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (session.training || session.state !== 'ready') return;
@@ -132,23 +160,7 @@ export function mountTrain(session) {
       if (first) first.focus();
       return;
     }
-    const layers = layersOf(config, session.shape).join('-');
-    $('#results').hidden = true;
-    $('#test-accuracy').textContent = '';
-    $('#test-detail').textContent = '';
-    chart.reset(config.epochs);
-    ui.setProgress(0);
-    ui.setTrainStatus(`Starting: ${layers}, ${config.optimizer}, ${config.samples.toLocaleString('en')} digits…`);
-    ui.showMessage(`Training a ${layers} network. You can keep drawing: the current model answers until training ends.`, 'info');
-    const started = performance.now();
-    try {
-      const augment = readAugment();
-      const res = augment ? await pynn.fit({ ...config, augment }, onProgress) : await session.fit(config, onProgress);
-      showResult(res, ((performance.now() - started) / 1000).toFixed(1));
-    } catch (err) {
-      ui.setTrainStatus('Training did not run.');
-      ui.showMessage(err.message, 'error');
-    }
+    runFit(config, { augment: readAugment() }).catch(() => {}); // runFit showed what went wrong
   });
 
   $('#stop').addEventListener('click', async () => {
@@ -163,4 +175,5 @@ export function mountTrain(session) {
   });
 
   updateButtons();
+  return { runFit };
 }

@@ -1,0 +1,122 @@
+"""The training loop: batches, one optimizer step per batch, divergence checks, progress events.
+
+Per batch the loop copies the batch into a reused buffer with one ``np.take`` per array (the
+sample order is shuffled once per epoch), runs the engine's passes on the workspace for that
+batch size, and steps. Built-in optimizers step in place (``update_into``) into the network's
+spare parameter buffer, which becomes the live one only once it is checked finite, so a step
+that overflows leaves the weights from before the batch. Any other optimizer is called as the
+seed defines it: ``new_params = optimizer.update(old_params, gradient)``.
+"""
+import math
+
+import numpy as np
+
+from . import engine
+from .optimizers import fast_update
+
+_MAX_WORKSPACES = 4  # batch sizes kept at once (a fit needs two: full and last batch)
+
+
+class Buffers:
+    """What one fit reuses between batches: the gradient and a workspace per batch size.
+
+    ``grad`` is ``(flat (n_params,), weight views, bias views)``. Made when a fit starts and
+    dropped when it ends, so a network keeps no batch-sized memory between fits.
+    """
+
+    def __init__(self, net):
+        flat = np.empty(net.n_params, dtype=net.dtype)
+        self.grad = (flat, *net._split(flat))
+        self.layers, self.dtype = list(net.layers), net.dtype
+        self.workspaces = {}
+
+    def workspace(self, rows):
+        ws = self.workspaces.get(rows)
+        if ws is None:
+            if len(self.workspaces) >= _MAX_WORKSPACES:
+                self.workspaces.clear()
+            ws = self.workspaces[rows] = engine.Workspace(self.layers, self.dtype, rows)
+        return ws
+
+
+def step(net, grad, where, fast=None):
+    """Update ``net``'s parameters from ``grad`` (n_params,); refuse a non-finite result.
+
+    ``where`` is ``(epoch, batch)`` for the message. ``fast`` is the optimizer's
+    ``update_into``; ``grad`` then holds the gradient times the optimizer's
+    ``gradient_scale`` (see ``engine.backward``) and is used as scratch.
+    """
+    if fast is not None:
+        new = fast(net.params, grad, net._spare_params(), scaled=True)
+    else:
+        new = np.asarray(net.optimizer.update(net.params, grad.copy()))
+        if new.shape != net.params.shape:
+            raise ValueError(f"optimizer.update returned shape {new.shape}; expected "
+                             f"{net.params.shape} (a flat vector of all parameters).")
+    if not math.isfinite(np.add.reduce(new)):  # new.sum(): one pass; NaN and inf propagate
+        raise FloatingPointError(
+            f"Training diverged at epoch {where[0]}, batch {where[1]}: the update made some "
+            f"weights NaN or inf. The model keeps its weights from before this batch; lower "
+            f"the learning rate.")
+    if fast is not None:
+        net._swap_params()
+    elif new is not net.params:
+        net._adopt(np.ascontiguousarray(new, dtype=net.dtype))
+
+
+def train(net, x, y, labels, batch_size, epochs, shuffle, val):
+    """The generator behind ``NeuralNetwork.fit_steps``; inputs are already checked.
+
+    x (n, layers[0]) and y (n, layers[-1]) of the model dtype, labels (n,) or None, val
+    ``(x_val, y_val, labels_val)`` or None.
+    """
+    buffers = Buffers(net)
+    if labels is not None:
+        labels = labels.astype(np.intp, copy=False)
+    n = len(x)
+    batches = math.ceil(n / batch_size)
+    for epoch in range(1, epochs + 1):
+        order = net.rng.permutation(n) if shuffle else np.arange(n)
+        loss_sum, correct, seen = 0.0, 0, 0
+        for batch in range(1, batches + 1):
+            idx = order[(batch - 1) * batch_size: batch * batch_size]
+            ws = buffers.workspace(len(idx))
+            # ndarray and ufunc methods rather than np.take / np.sum / np.argmax: the same
+            # C code without NumPy's Python wrappers, which cost more than these small arrays
+            xb = x.take(idx, axis=0, out=ws.x, mode="clip")
+            yb = y.take(idx, axis=0, out=ws.y, mode="clip")
+            lb = None if labels is None else labels.take(idx, out=ws.labels, mode="clip")
+            io = engine.forward(net, xb, ws)
+            p = io[-1][1]
+            batch_loss = engine.mean_loss(net, p, yb, lb, ws)
+            if not math.isfinite(batch_loss):
+                raise FloatingPointError(
+                    f"Training diverged at epoch {epoch}, batch {batch}: the loss is "
+                    f"{batch_loss}. The model keeps its weights from before this batch; "
+                    f"lower the learning rate.")
+            fast = fast_update(net.optimizer)
+            scale = net.optimizer.gradient_scale if fast is not None else 1.0
+            grad = engine.backward(net, xb, io, yb, ws, buffers.grad, scale)
+            step(net, grad, (epoch, batch), fast)
+            loss_sum += batch_loss * len(idx)
+            seen += len(idx)
+            if lb is not None:
+                p.argmax(axis=1, out=ws.pred)
+                np.equal(ws.pred, lb, out=ws.hit)
+                correct += int(np.add.reduce(ws.hit))
+            yield {"event": "batch", "epoch": epoch, "epochs": epochs, "batch": batch,
+                   "batches": batches, "loss": loss_sum / seen,
+                   "accuracy": correct / seen if labels is not None else None,
+                   "samples": seen}
+        record = {"loss": loss_sum / seen,
+                  "accuracy": correct / seen if labels is not None else None,
+                  "val_loss": None, "val_accuracy": None}
+        if val is not None:
+            x_val, y_val, val_labels = val
+            p_val = engine.predict(net, x_val)
+            record["val_loss"] = engine.mean_loss(net, p_val, y_val)
+            if val_labels is not None:
+                record["val_accuracy"] = float(np.mean(p_val.argmax(axis=1) == val_labels))
+        for key, value in record.items():
+            net.history[key].append(value)
+        yield {"event": "epoch", "epoch": epoch, "epochs": epochs, **record}

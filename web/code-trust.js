@@ -1,0 +1,51 @@
+// code-trust.js: the question asked before a model FILE's code runs. The dialog (#trust-dialog in
+// index.html) shows the code read-only with its SHA-256 and offers "Trust and run this code" or
+// "Don't run it" (the default: Escape and closing mean no). A yes is remembered per hash in
+// code-store.js, so the same code is not asked about again; any change to it is a new hash.
+
+import { $ } from './ui.js';
+
+/**
+ * An `askTrust(code)` for session.importModel: `code` is {source, sha256, claimed, matches, lines}
+ * as the worker reads it from the file; resolves to true (run it) or false (leave the page as it
+ * was). `label` names the file in the dialog.
+ */
+export function createTrustAsker(store) {
+  const dialog = $('#trust-dialog');
+  return async function askTrust(code, { label = 'This model file' } = {}) {
+    if (store.isTrusted(code.sha256)) return true;
+    $('#trust-file').textContent = label;
+    $('#trust-lines').textContent = `${code.lines} line${code.lines === 1 ? '' : 's'}`;
+    $('#trust-hash').textContent = code.sha256;
+    const warn = $('#trust-mismatch');
+    warn.hidden = code.matches;
+    warn.textContent = code.matches
+      ? ''
+      : `The file's own hash (${code.claimed || 'none'}) does not match its code: it was changed after it was saved.`;
+    const list = $('#trust-code');
+    list.replaceChildren(...code.source.split('\n').map((line) => {
+      const li = document.createElement('li');
+      li.textContent = line || ' ';
+      return li;
+    }));
+    const yes = await new Promise((resolve) => {
+      const done = (answer) => {
+        dialog.removeEventListener('close', onClose);
+        $('#trust-run').removeEventListener('click', onYes);
+        $('#trust-decline').removeEventListener('click', onNo);
+        if (dialog.open) dialog.close();
+        resolve(answer);
+      };
+      const onYes = () => done(true);
+      const onNo = () => done(false);
+      const onClose = () => done(false);
+      $('#trust-run').addEventListener('click', onYes);
+      $('#trust-decline').addEventListener('click', onNo);
+      dialog.addEventListener('close', onClose);
+      dialog.showModal();
+      $('#trust-decline').focus();
+    });
+    if (yes) store.trust(code.sha256);
+    return yes;
+  };
+}
