@@ -118,18 +118,22 @@ class App:
     # -- drawing ---------------------------------------------------------------------------
     def draw(self, digit: str):
         """Draw a digit with the mouse, one mouse.move per point."""
-        self.pad.scroll_into_view_if_needed()
-        box = self.pad.bounding_box()
-        assert box and box["width"] > 100 and box["height"] > 100, f"drawing pad too small: {box}"
+        self.draw_strokes(self.pad, DIGIT_STROKES[digit])
+        assert self.pad_ink() > 1000, "the drawing pad shows no ink after drawing"
+
+    def draw_strokes(self, pad, strokes):
+        """Draw ``strokes`` (lists of (x, y) in 0..1 of the pad's box) on ``pad`` with the mouse."""
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
+        assert box and box["width"] > 50 and box["height"] > 50, f"drawing pad too small: {box}"
         mouse = self.page.mouse
-        for stroke in DIGIT_STROKES[digit]:
+        for stroke in strokes:
             pts = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
             mouse.move(*pts[0])
             mouse.down()
             for x, y in pts[1:]:
                 mouse.move(x, y, steps=2)
             mouse.up()
-        assert self.pad_ink() > 1000, "the drawing pad shows no ink after drawing"
 
     def pad_ink(self) -> int:
         """Number of painted (non-transparent) pixels on the drawing pad."""

@@ -43,19 +43,6 @@ def boxy_strokes(digit, rng):
     return strokes
 
 
-def draw_on(app, pad, strokes):
-    pad.scroll_into_view_if_needed()
-    box = pad.bounding_box()
-    mouse = app.page.mouse
-    for stroke in strokes:
-        pts = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
-        mouse.move(*pts[0])
-        mouse.down()
-        for x, y in pts[1:]:
-            mouse.move(x, y, steps=2)
-        mouse.up()
-
-
 def teach_pad(app):
     return app.page.get_by_label("Teaching pad", exact=True)
 
@@ -65,7 +52,7 @@ def count(app, digit):
 
 
 def keep(app, digit, strokes, key=False):
-    draw_on(app, teach_pad(app), strokes)
+    app.draw_strokes(teach_pad(app), strokes)
     if key:
         teach_pad(app).press(digit)
     else:
@@ -112,7 +99,7 @@ def test_storage_failure_keeps_the_sample_and_says_so(open_app):
     """)
     app.open()
     keep_msg = app.page.get_by_test_id("teach-message")
-    draw_on(app, teach_pad(app), boxy_strokes("4", random.Random(2)))
+    app.draw_strokes(teach_pad(app), boxy_strokes("4", random.Random(2)))
     app.page.get_by_role("button", name="This is a 4", exact=True).click()
     expect(keep_msg).to_contain_text("could not be stored in this browser")
     expect(keep_msg).to_contain_text("Export samples")
@@ -137,7 +124,7 @@ def test_teach_then_continue_learns_a_new_style_and_keeps_mnist(app):
     tests = []
     for rep in range(5):
         for d in "0123456789":
-            draw_on(app, teach_pad(app), boxy_strokes(d, test_rng))
+            app.draw_strokes(teach_pad(app), boxy_strokes(d, test_rng))
             px = app.page.evaluate("""async () => {
                 const { toMnist } = await import(new URL('./draw.js', document.baseURI).href);
                 return Array.from(toMnist(document.getElementById('teach-pad'), 28).pixels); }""")
