@@ -36,10 +36,16 @@ self.addEventListener('install', (event) => {
     (async () => {
       const files = await precacheList();
       const cache = await caches.open(CACHE);
-      // one by one, so a single missing file does not cancel the rest
-      await Promise.all(
-        files.map((f) => cache.add(new Request(new URL(f, SCOPE), { cache: 'no-cache' })).catch(() => undefined))
-      );
+      // one by one, so a single missing file does not cancel the rest; 'no-cache' revalidates the
+      // copy the page just put in the HTTP cache (a 304). index.html is fetched as the folder URL
+      // the page was opened with, so it is revalidated too rather than downloaded again.
+      const add = async (f) => {
+        const url = new URL(f, SCOPE);
+        const res = await fetch(new Request(f === 'index.html' ? SCOPE : url, { cache: 'no-cache' }));
+        if (!res.ok) throw new Error(`${url.pathname} answered HTTP ${res.status}`);
+        await cache.put(url, res);
+      };
+      await Promise.all(files.map((f) => add(f).catch(() => undefined)));
       await self.skipWaiting();
     })()
   );
