@@ -43,7 +43,17 @@ let training = null; // {stopRequested} while a fit runs
 const CODE_MODULES = ['usercode.py', 'codegen.py', 'codemodel.py'];
 
 const post = (msg) => self.postMessage(msg);
-const progress = (id, payload) => post({ id, type: 'progress', payload });
+// Start-up stages begun before `init` arrives report with id null: kept, and sent as init's.
+let initId = null;
+let earlyStage = null;
+function progress(id, payload) {
+  if (id == null) {
+    earlyStage = payload;
+    if (initId == null) return;
+    id = initId;
+  }
+  post({ id, type: 'progress', payload });
+}
 
 /** Call a bridge.Session method; it returns a string (JSON, or a model document for to_json). */
 function call(name, ...args) {
@@ -222,18 +232,42 @@ async function stageModel(restore, modelURL, modelPromise) {
   }
 }
 
+/**
+ * build.json, then everything start-up needs whatever the page asks, all at once: the fetches of
+ * the py_nn wheel, bridge.py and the Code panel's modules, and the runtime and packages stages.
+ * Started when the worker loads (boot.js creates it at the top of the page, well before `init`
+ * arrives), awaited by init. Each promise rejects with a clear fatal error, reported by init.
+ */
+function startFetches() {
+  if (fetches) return fetches;
+  const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
+  fetches = stageBuildInfo().then((info) => {
+    build = info;
+    const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
+    const wheelPromise = background(fetchOk(wheelURL, 'the py_nn wheel').then(async (r) => new Uint8Array(await r.arrayBuffer())));
+    const bridgeURL = new URL('bridge.py', SITE);
+    const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
+    const modulesPromise = background(Promise.all(CODE_MODULES.map((name) => {
+      const url = new URL(name, SITE);
+      return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
+    })));
+    // Pyodide and its packages need nothing from the page either: they start now too
+    const runtime = background(stageRuntime(null));
+    const packages = background(runtime.then(() => stagePackages(null)));
+    return { wheelURL, wheelPromise, bridgePromise, modulesPromise, runtime, packages };
+  });
+  fetches.catch(() => {});
+  return fetches;
+}
+let fetches = null;
+startFetches();
+
 async function init(id, payload) {
   const t0 = performance.now();
-  build = await stageBuildInfo();
+  initId = id;
+  if (earlyStage) progress(id, earlyStage);
+  const { wheelURL, wheelPromise, bridgePromise, modulesPromise, runtime, packages } = await startFetches();
   const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
-  const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
-  const wheelPromise = background(fetchOk(wheelURL, 'the py_nn wheel').then(async (r) => new Uint8Array(await r.arrayBuffer())));
-  const bridgeURL = new URL('bridge.py', SITE);
-  const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
-  const modulesPromise = background(Promise.all(CODE_MODULES.map((name) => {
-    const url = new URL(name, SITE);
-    return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
-  })));
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
   const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
@@ -244,8 +278,8 @@ async function init(id, payload) {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  await timed('runtime', () => stageRuntime(id));
-  await timed('packages', () => stagePackages(id));
+  await timed('runtime', () => runtime); // begun when the worker loaded: this is the wait left
+  await timed('packages', () => packages);
   await timed('py_nn', () => stagePyNN(id, wheelURL, wheelPromise));
   await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
   progress(id, { stage: 'model', text: 'Loading model…' });
