@@ -108,9 +108,15 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
   };
   let chart = null;
   let loading = null;
+  canvas.hidden = true; // until the first run: a line of text in its place
+  if (fallbackEl) {
+    fallbackEl.hidden = false;
+    fallbackEl.textContent = 'The chart of loss and accuracy appears here when training starts.';
+  }
   const create = () => {
     if (chart || loading) return;
     loading = load().then((Chart) => {
+      canvas.hidden = false;
       chart = new Chart(canvas, config); // shares config.data: the points gathered meanwhile show
       api.chart = chart;
       if (fallbackEl) fallbackEl.hidden = true;
