@@ -25,6 +25,8 @@ NOT_PRECACHED = (".map",)  # source maps: only developer tools fetch them
 # Chart.js (first Train), CodeMirror (first use of the Code panel), and the raw digits the Code
 # panel offers as downloads. Not precached: the service worker caches each when first fetched.
 LAZY = ("data/", "vendor/")
+# Shipped with Pyodide but never fetched by the page (the worker imports pyodide.mjs): not precached.
+UNUSED = ("pyodide/pyodide.js",)
 
 
 def copy_web(out_dir, web_dir=WEB):
@@ -54,9 +56,10 @@ def site_files(site_dir):
 
 def precache_list(site_dir):
     """The files the service worker caches after Ready (what Ready and predict need offline):
-    every site file but source maps and the lazily loaded ones (LAZY), and build.json (listed
+    every site file but source maps, the lazily loaded ones (LAZY) and UNUSED, and build.json (listed
     even before it is written)."""
-    files = [f for f in site_files(site_dir) if not f.endswith(NOT_PRECACHED) and not f.startswith(LAZY)]
+    files = [f for f in site_files(site_dir)
+             if not f.endswith(NOT_PRECACHED) and not f.startswith(LAZY) and f not in UNUSED]
     return sorted(set(files) | {BUILD_JSON})
 
 

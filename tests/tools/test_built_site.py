@@ -10,7 +10,7 @@ import pytest
 
 from tools import mnist
 from tools.pyodide_dist import WORKER_PACKAGES, lock_closure
-from tools.site import LAZY, build_id, site_files
+from tools.site import LAZY, UNUSED, build_id, site_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PYNN_SITE_DIR") or ROOT / "site")
@@ -36,7 +36,7 @@ def test_precache_lists_what_ready_needs_and_not_the_lazy_files(build):
     assert precache == sorted(set(precache))
     assert [f for f in precache if not (SITE / f).is_file()] == []
     assert set(precache) == {f for f in site_files(SITE)
-                             if not f.endswith(".map") and not f.startswith(LAZY)}
+                             if not f.endswith(".map") and not f.startswith(LAZY) and f not in UNUSED}
     for key in ("wheel", "model"):
         assert build[key] in precache
     lazy = [build["data"], *build["digits"].values(), "vendor/chart.umd.min.js", "vendor/codemirror.js"]
