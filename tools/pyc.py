@@ -53,15 +53,36 @@ STDLIB_DROP = (
 KEEP_DOCSTRINGS = ("pyodide", "_pyodide")
 
 # Per wheel (lock name): files not needed at run time. A folder, a file, or "*.ext".
-# numpy/f2py stays: ``from numpy import *`` imports every name of numpy.__all__, f2py included.
 WHEEL_DROP = {
     "numpy": (
         "*.pyi", "*.pxd", "numpy/py.typed",                   # type stubs, Cython headers
         "numpy/_core/include", "numpy/_core/lib", "numpy/random/lib",  # C headers, static libs
         "numpy/random/_examples", "numpy/_pyinstaller",        # examples, PyInstaller hooks
         "numpy/typing/mypy_plugin.py",
+        "numpy/f2py",  # builds Fortran extensions (needs a compiler and a shell): a stub stays
     ),
 }
+
+# numpy.f2py is in numpy.__all__, so ``from numpy import *`` imports it: its __init__ stays as a
+# small module that says what it is and why it cannot run here (~180 KB of f2py not shipped).
+F2PY_STUB = '''"""numpy.f2py (the Fortran to Python interface generator) is not shipped in the browser:
+it compiles Fortran extension modules, which needs a compiler and a shell. Use it with NumPy on a
+desktop Python."""
+
+__all__ = ["run_main", "get_include"]
+
+
+def _unavailable(*args, **kwargs):
+    raise ImportError("numpy.f2py is not available in the browser (it compiles Fortran code with a "
+                      "compiler and a shell); use it with NumPy on a desktop Python")
+
+
+run_main = get_include = main = _unavailable
+'''
+
+# Per wheel: files whose source is replaced (archive name -> source text), kept even inside a
+# folder WHEEL_DROP drops. Every name must exist in the wheel.
+WHEEL_STUBS = {"numpy": {"numpy/f2py/__init__.py": F2PY_STUB}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,24 +128,26 @@ def _matches(name, patterns):
                for p in patterns)
 
 
-def _rewrite_zip(src, drop, compile_member):
+def _rewrite_zip(src, drop, compile_member, stubs=None):
     """Read zip ``src`` and return its new members as [(ZipInfo, bytes)]: members matching
-    ``drop`` left out, every .py replaced by ``compile_member(name, source) -> pyc bytes``
-    named name + "c". Also returns the counts {compiled, dropped, copied}. Raises ValueError
-    for a drop pattern that matched nothing (the list is stale) or an archive with .pyc."""
+    ``drop`` left out (but a name in ``stubs`` is kept, its source replaced by ``stubs[name]``),
+    every .py replaced by ``compile_member(name, source) -> pyc bytes`` named name + "c". Also
+    returns the counts {compiled, dropped, copied}. Raises ValueError for a drop pattern or stub
+    that matched nothing (the list is stale) or an archive with .pyc."""
     used, members = set(), []
+    stubs = dict(stubs or {})
     counts = {"compiled": 0, "dropped": 0, "copied": 0}
     with zipfile.ZipFile(src) as zin:
         for item in zin.infolist():
             name = item.filename
-            hits = [p for p in drop if _matches(name, (p,))]
+            hits = [] if name in stubs else [p for p in drop if _matches(name, (p,))]
             if hits:
                 used.update(hits)
                 counts["dropped"] += 1
                 continue
             if name.endswith(".pyc"):
                 raise ValueError(f"{src} already holds bytecode ({name}); give the original archive")
-            data = zin.read(name)
+            data = stubs.pop(name).encode() if name in stubs else zin.read(name)
             out = zipfile.ZipInfo(name, date_time=item.date_time)
             out.external_attr = item.external_attr
             out.compress_type = zipfile.ZIP_STORED if item.is_dir() else zipfile.ZIP_DEFLATED
@@ -135,9 +158,9 @@ def _rewrite_zip(src, drop, compile_member):
             else:
                 counts["copied"] += 1
             members.append((out, data))
-    stale = [p for p in drop if p not in used]
+    stale = [p for p in drop if p not in used] + sorted(stubs)
     if stale:
-        raise ValueError(f"drop patterns matched nothing in {Path(src).name}: {stale}; "
+        raise ValueError(f"drop patterns or stubs matched nothing in {Path(src).name}: {stale}; "
                          f"remove them from tools/pyc.py")
     return members, counts
 
@@ -213,15 +236,16 @@ def _fix_dist_info(members, old_tag, new_tag):
     members[record[0]] = (members[record[0]][0], text.getvalue().encode())
 
 
-def precompile_wheel(src_whl, dst_whl, prefix, drop=(), strip_docstrings=False):
+def precompile_wheel(src_whl, dst_whl, prefix, drop=(), strip_docstrings=False, stubs=None):
     """Write ``dst_whl``: the wheel with every .py compiled (``co_filename`` under ``prefix``,
-    where Pyodide installs it), ``drop`` entries left out, and a RECORD and WHEEL tag that match
+    where Pyodide installs it), ``drop`` entries left out, ``stubs`` ({name: source}) compiled
+    from their replacement source, and a RECORD and WHEEL tag that match
     (the tag is read from the two file names). Docstrings stay unless ``strip_docstrings``
     (NumPy needs its own: ``add_docstring``). Returns the counts {compiled, dropped, copied}."""
     def compile_member(name, source):
         return pyc_bytes(source, f"{prefix}/{name}", strip_docstrings=strip_docstrings)
 
-    members, counts = _rewrite_zip(src_whl, drop, compile_member)
+    members, counts = _rewrite_zip(src_whl, drop, compile_member, stubs)
     _fix_dist_info(members, wheel_tag(Path(src_whl).name), wheel_tag(Path(dst_whl).name))
     _write_zip(dst_whl, members)
     return counts
@@ -255,7 +279,8 @@ def run_job(job):
     for wheel in job.get("wheels", []):
         file_name = compiled_wheel_name(PurePosixPath(wheel["src"]).name, python_tag)
         counts = precompile_wheel(wheel["src"], f"{job['out_dir']}/{file_name}", prefix=site_prefix,
-                                  drop=WHEEL_DROP.get(wheel["name"], ()))
+                                  drop=WHEEL_DROP.get(wheel["name"], ()),
+                                  stubs=WHEEL_STUBS.get(wheel["name"]))
         report["wheels"][wheel["name"]] = {"file_name": file_name, **counts}
     return json.dumps(report)
 

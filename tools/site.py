@@ -21,6 +21,12 @@ from tools.wheel import build_wheel, pynn_version
 
 BUILD_JSON = "build.json"
 NOT_PRECACHED = (".map",)  # source maps: only developer tools fetch them
+# Loaded on first use, not at start-up: the digits (first Train / evaluate / Inside request),
+# Chart.js (first Train), CodeMirror (first use of the Code panel), and the raw digits the Code
+# panel offers as downloads. Not precached: the service worker caches each when first fetched.
+LAZY = ("data/", "vendor/")
+# Shipped with Pyodide but never fetched by the page (the worker imports pyodide.mjs): not precached.
+UNUSED = ("pyodide/pyodide.js",)
 
 
 def copy_web(out_dir, web_dir=WEB):
@@ -49,9 +55,11 @@ def site_files(site_dir):
 
 
 def precache_list(site_dir):
-    """The files the service worker caches: every site file but source maps, and build.json
-    (listed even before it is written)."""
-    files = [f for f in site_files(site_dir) if not f.endswith(NOT_PRECACHED)]
+    """The files the service worker caches after Ready (what Ready and predict need offline):
+    every site file but source maps, the lazily loaded ones (LAZY) and UNUSED, and build.json (listed
+    even before it is written)."""
+    files = [f for f in site_files(site_dir)
+             if not f.endswith(NOT_PRECACHED) and not f.startswith(LAZY) and f not in UNUSED]
     return sorted(set(files) | {BUILD_JSON})
 
 
@@ -117,8 +125,10 @@ def fill_site(out):
     build_editor(out / "vendor")
     data = mnist.mnist_files()
     (out / "data").mkdir()
-    for name in mnist.FILES:
+    for name in mnist.FILES:  # the raw files: the Code panel's downloads (the learner's script reads them)
         shutil.copy2(data / name, out / "data" / name)
+    for path in mnist.gzipped_files(data):  # what the worker loads on first use
+        shutil.copy2(path, out / "data" / path.name)
     info(f"MNIST: {mnist.TRAIN} training + {mnist.TEST} held-out digits (seeded shuffle)")
 
     wheel = build_wheel()
@@ -135,6 +145,7 @@ def fill_site(out):
         "wheel": f"wheels/{wheel.name}",
         "model": "models/default.json",
         "data": "data/mnist.json",
+        "digits": {"images": "data/mnist-images.u8.gz", "labels": "data/mnist-labels.u8.gz"},
         "pyodide": PYODIDE_VERSION,
         "chartjs": NPM_PACKAGES["chart.js"][0],
         "default_model": {"layers": summary["layers"], "test_accuracy": summary["test_accuracy"]},

@@ -1,7 +1,9 @@
-// plot.js: the live training chart (Chart.js, self-hosted at vendor/chart.umd.min.js and loaded
-// by a classic <script> as the global `Chart`). Loss on the left axis, accuracy on the right;
-// x is the epoch (fractional while an epoch runs) or, with setAxis('batch'), the batch number. Animations are off and redraws are batched
-// into at most one per animation frame, so live updates cost little on the main thread.
+// plot.js: the live training chart. Chart.js (self-hosted at vendor/chart.umd.min.js, a classic
+// script defining the global `Chart`) is loaded on first use, when the first training run starts,
+// not at start-up; a failed load shows why, training goes on, and the next run tries again.
+// Loss on the left axis, accuracy on the right; x is the epoch (fractional while an epoch runs)
+// or, with setAxis('batch'), the batch number. Animations are off and redraws are batched into at
+// most one per animation frame, so live updates cost little on the main thread.
 
 const COLORS = {
   loss: '#2563eb',
@@ -10,18 +12,35 @@ const COLORS = {
   valAcc: '#f59e0b',
 };
 
-export function createTrainingChart(canvas, fallbackEl) {
-  const Chart = window.Chart;
-  if (typeof Chart !== 'function') {
-    if (fallbackEl) {
-      fallbackEl.hidden = false;
-      fallbackEl.textContent =
-        'The chart library (vendor/chart.umd.min.js) did not load, so the live chart is not shown. ' +
-        'Training still works; rebuild the site with "python3 build.py" to get the chart back.';
-    }
-    const noop = () => {};
-    return { reset: noop, addBatch: noop, addEpoch: noop, setAxis: noop, chart: null };
+let chartLib = null; // the Promise of window.Chart (one load per page; a failed load may be retried)
+
+/** Load Chart.js with a <script> element (CSP script-src 'self' allows it); resolves to `Chart`. */
+export function loadChartJs(url = new URL('./vendor/chart.umd.min.js', import.meta.url)) {
+  if (typeof window.Chart === 'function') return Promise.resolve(window.Chart);
+  if (!chartLib) {
+    const script = document.createElement('script');
+    chartLib = new Promise((resolve, reject) => {
+      script.src = url.href;
+      script.onload = () => (typeof window.Chart === 'function' ? resolve(window.Chart) : reject(new Error('it defines no Chart')));
+      script.onerror = () => reject(new Error('it could not be fetched'));
+      document.head.append(script);
+    }).catch((err) => {
+      chartLib = null;
+      script.remove();
+      throw new Error(`The chart library (${url.pathname}) did not load (${err.message}), so the live chart is not shown. ` +
+        'Training still works; if you are offline, the chart comes back online; otherwise rebuild the site with "python3 build.py".');
+    });
   }
+  return chartLib;
+}
+
+/**
+ * The Train panel's chart on `canvas`: {reset(epochs), addBatch, addEpoch, setAxis, chart}.
+ * The points are kept from the first call; the Chart.js chart is created by the first reset()
+ * (the start of a run), which loads the library (`load`, for tests). `fallbackEl` says why the
+ * chart is missing if the library does not load.
+ */
+export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } = {}) {
   const ds = (label, color, axis, dashed) => ({
     label,
     data: [],
@@ -34,7 +53,7 @@ export function createTrainingChart(canvas, fallbackEl) {
     tension: 0.2,
     spanGaps: true,
   });
-  const chart = new Chart(canvas, {
+  const config = {
     type: 'line',
     data: {
       datasets: [
@@ -86,34 +105,58 @@ export function createTrainingChart(canvas, fallbackEl) {
         },
       },
     },
-  });
+  };
+  let chart = null;
+  let loading = null;
+  canvas.hidden = true; // until the first run: a line of text in its place
+  if (fallbackEl) {
+    fallbackEl.hidden = false;
+    fallbackEl.textContent = 'The chart of loss and accuracy appears here when training starts.';
+  }
+  const create = () => {
+    if (chart || loading) return;
+    loading = load().then((Chart) => {
+      canvas.hidden = false;
+      chart = new Chart(canvas, config); // shares config.data: the points gathered meanwhile show
+      api.chart = chart;
+      if (fallbackEl) fallbackEl.hidden = true;
+    }, (err) => {
+      if (fallbackEl) {
+        fallbackEl.hidden = false;
+        fallbackEl.textContent = err.message;
+      }
+    }).finally(() => {
+      loading = null;
+    });
+  };
 
   let queued = false;
   const redraw = () => {
-    if (queued) return;
+    if (queued || !chart) return;
     queued = true;
     requestAnimationFrame(() => {
       queued = false;
       chart.update('none');
     });
   };
-  const [trainLoss, valLoss, trainAcc, valAcc] = chart.data.datasets;
+  const [trainLoss, valLoss, trainAcc, valAcc] = config.data.datasets;
   let axis = 'epoch';
   let maxEpochs;
   let batchesPerEpoch = null;
   // each point keeps both positions: e (epochs, fractional) and b (batches); x shows one of them
   const point = (e, b, y) => ({ x: axis === 'batch' ? b : e, y, e, b });
   const applyAxis = () => {
-    const x = chart.options.scales.x;
+    const x = (chart ? chart.options : config.options).scales.x;
     x.title.text = axis === 'batch' ? 'Batch' : 'Epoch';
     x.max = axis === 'batch' ? (maxEpochs && batchesPerEpoch ? maxEpochs * batchesPerEpoch : undefined) : maxEpochs;
-    for (const d of chart.data.datasets) for (const p of d.data) p.x = axis === 'batch' ? p.b : p.e;
+    for (const d of config.data.datasets) for (const p of d.data) p.x = axis === 'batch' ? p.b : p.e;
   };
 
-  return {
+  const api = {
     chart,
     reset(epochs) {
-      for (const d of chart.data.datasets) d.data = [];
+      create();
+      for (const d of config.data.datasets) d.data = [];
       maxEpochs = epochs || undefined;
       batchesPerEpoch = null;
       applyAxis();
@@ -141,4 +184,5 @@ export function createTrainingChart(canvas, fallbackEl) {
       redraw();
     },
   };
+  return api;
 }

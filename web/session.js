@@ -14,6 +14,7 @@
 //             a new one runs with the model that was active (session-code.js)
 
 import { createRpc } from './rpc.js';
+import { takeEarlyWorker } from './boot.js';
 import { codeMethods, STOP_WAIT_MS } from './session-code.js';
 import { insideMethods } from './session-inside.js';
 import { progressEvents } from './fit-progress.js';
@@ -33,7 +34,8 @@ export class Session extends EventTarget {
     super();
     this.store = store;
     this.loadFacts = loadFacts;
-    this.rpc = createRpc(createWorker, {
+    // the first start uses the worker boot.js created at the top of the page, if there is one
+    this.rpc = createRpc(() => takeEarlyWorker() || createWorker(), {
       onFatal: (err) => this.#failed(err),
       onStray: (err) => this.#notice(err.message, 'error'),
     });

@@ -1,13 +1,18 @@
 // sw.js: offline support. Registered by main.js as sw.js?build=<build_id> (relative URL, so its
 // scope is the site's folder, also under a sub-path) once the page is ready.
 //
-// - install: precache every file build.json lists in "precache" into a cache named after the
-//   build id, so the site works offline after the first visit; a rebuilt site has a new build id,
-//   hence a new service worker URL and a new cache;
+// - install: precache every file build.json lists in "precache" (what Ready and predict need)
+//   into a cache named after the build id, so drawing and predicting work offline after the first
+//   visit; a rebuilt site has a new build id, hence a new service worker URL and a new cache. The
+//   page fetched these files moments ago and the host sends validators with no-cache, so each
+//   request revalidates against the HTTP cache: a 304, no second download;
 // - activate: delete the caches of other builds;
-// - fetch: Pyodide's pinned files (pyodide/*) are served cache-first; everything else is
-//   network-first (a rebuilt site is picked up at once) and falls back to the cache offline.
-//   Every successful same-origin GET refreshes the cache.
+// - fetch: `.wasm` is network-first (Chromium keeps its compiled-wasm code cache only for
+//   responses from the network/HTTP cache, not from Cache Storage), Cache Storage only when the
+//   network fails; Pyodide's other pinned files (pyodide/*) are served cache-first; everything
+//   else is network-first (a rebuilt site is picked up at once) and falls back to the cache
+//   offline. A successful same-origin GET missing from the cache is added to it: so the files
+//   loaded on first use (the digits, Chart.js, CodeMirror) work offline after that first use.
 
 const SCOPE = new URL('./', self.location).href;
 const BUILD_ID = new URL(self.location).searchParams.get('build') || 'unknown';
@@ -31,10 +36,16 @@ self.addEventListener('install', (event) => {
     (async () => {
       const files = await precacheList();
       const cache = await caches.open(CACHE);
-      // one by one, so a single missing file does not cancel the rest
-      await Promise.all(
-        files.map((f) => cache.add(new Request(new URL(f, SCOPE), { cache: 'no-cache' })).catch(() => undefined))
-      );
+      // one by one, so a single missing file does not cancel the rest; 'no-cache' revalidates the
+      // copy the page just put in the HTTP cache (a 304). index.html is fetched as the folder URL
+      // the page was opened with, so it is revalidated too rather than downloaded again.
+      const add = async (f) => {
+        const url = new URL(f, SCOPE);
+        const res = await fetch(new Request(f === 'index.html' ? SCOPE : url, { cache: 'no-cache' }));
+        if (!res.ok) throw new Error(`${url.pathname} answered HTTP ${res.status}`);
+        await cache.put(url, res);
+      };
+      await Promise.all(files.map((f) => add(f).catch(() => undefined)));
       await self.skipWaiting();
     })()
   );
@@ -52,7 +63,7 @@ self.addEventListener('activate', (event) => {
 });
 
 function isPinned(url) {
-  return url.href.startsWith(new URL('pyodide/', SCOPE).href);
+  return url.href.startsWith(new URL('pyodide/', SCOPE).href) && !url.pathname.endsWith('.wasm');
 }
 
 self.addEventListener('fetch', (event) => {
@@ -63,16 +74,14 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(
     (async () => {
       const cache = await caches.open(CACHE);
-      if (isPinned(url)) {
-        const hit = await cache.match(req, { ignoreSearch: true });
-        if (hit) return hit;
-      }
+      const hit = await cache.match(req, { ignoreSearch: true });
+      if (hit && isPinned(url)) return hit;
       try {
         const res = await fetch(req);
-        if (res.ok && res.type === 'basic') cache.put(req, res.clone()).catch(() => undefined);
+        // kept for offline use if missing (a build's files never change within its cache)
+        if (!hit && res.ok && res.type === 'basic') cache.put(req, res.clone()).catch(() => undefined);
         return res;
       } catch (err) {
-        const hit = await cache.match(req, { ignoreSearch: true });
         if (hit) return hit;
         if (req.mode === 'navigate') {
           const index = await cache.match(new URL('index.html', SCOPE).href);

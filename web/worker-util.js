@@ -1,5 +1,5 @@
 // worker-util.js: the worker's plain helpers (no Pyodide, no state): its error type, the text of a
-// Python error, fetches that name the file that failed, and a yield to the event loop.
+// Python error, fetches that name the file that failed, gunzip, and a yield to the event loop.
 
 export const REBUILD = 'Rebuild the site with "python3 build.py"';
 
@@ -80,6 +80,18 @@ export async function unlessUnreachable(promise, urls, failure, everyMs = 4000) 
     settled = true;
     clearTimeout(timer);
   }
+}
+
+/**
+ * `buffer` (an ArrayBuffer) gunzipped with the native DecompressionStream, as a Uint8Array.
+ * Bytes that do not start with the gzip magic (a host that sent the file with
+ * Content-Encoding: gzip, already decoded by fetch) are returned as they are.
+ */
+export async function gunzip(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 // Yield to the event loop so queued messages ("stop", "predict") are handled between slices.

@@ -14,18 +14,22 @@
 // numbers, the bridge the page's model-shape rule.
 //
 // Start-up stages behind one promise (`ready`) that every request awaits: runtime ("Loading
-// Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…") → bridge.py → data +
-// model ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`.
+// Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…") → bridge.py → model
+// ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`. The digits are
+// not part of start-up: the first request in NEEDS_DIGITS fetches build.json's `digits` (gzipped,
+// decoded with DecompressionStream); a failure is that request's error (kind "data") and the
+// next such request tries again.
 //
 // Adding a request: a bridge.Session method returning JSON, and a line in `handlers` that calls
 // it with `call(name, ...args)`.
 
 import {
-  UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop,
+  UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop, gunzip,
 } from './worker-util.js';
 
 const SITE = new URL('./', import.meta.url);
-const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
+const BRIDGE_DIR = '/home/pyodide/pynn_bridge';
+const WHEEL_DIR = '/tmp/pynn_wheels'; // the py_nn wheel's fetched bytes, installed from here // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
 const PYODIDE_CORE = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 const SLICE_MS = 25; // training runs in slices of about this long, then yields so "stop" and "predict" get through
 const PROGRESS_EVERY_MS = 250; // at most ~4 batch-progress messages per second (+ every epoch end)
@@ -39,7 +43,17 @@ let training = null; // {stopRequested} while a fit runs
 const CODE_MODULES = ['usercode.py', 'codegen.py', 'codemodel.py'];
 
 const post = (msg) => self.postMessage(msg);
-const progress = (id, payload) => post({ id, type: 'progress', payload });
+// Start-up stages begun before `init` arrives report with id null: kept, and sent as init's.
+let initId = null;
+let earlyStage = null;
+function progress(id, payload) {
+  if (id == null) {
+    earlyStage = payload;
+    if (initId == null) return;
+    id = initId;
+  }
+  post({ id, type: 'progress', payload });
+}
 
 /** Call a bridge.Session method; it returns a string (JSON, or a model document for to_json). */
 function call(name, ...args) {
@@ -114,13 +128,17 @@ async function stagePackages(id) {
   }
 }
 
-async function stagePyNN(id) {
+/** Install the py_nn wheel with micropip from the bytes fetched once (`wheelPromise`, started
+ * with the other fetches): written to Pyodide's file system and installed from its emfs: path. */
+async function stagePyNN(id, wheelURL, wheelPromise) {
   progress(id, { stage: 'py_nn', text: 'Installing py_nn…' });
-  const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
-  await fetchOk(wheelURL, 'the py_nn wheel'); // a clear message for a missing file (cached for micropip)
+  const bytes = await wheelPromise; // a missing file is a clear fatal error (fetchOk)
+  const path = `${WHEEL_DIR}/${wheelURL.pathname.split('/').pop()}`; // micropip reads the name's tags
+  pyodide.FS.mkdirTree(WHEEL_DIR);
+  pyodide.FS.writeFile(path, bytes);
   const micropip = pyodide.pyimport('micropip');
   try {
-    await micropip.install(wheelURL.href);
+    await micropip.install(`emfs:${path}`);
   } catch (err) {
     throw fatal(`Could not install py_nn from ${wheelURL.pathname}: ${errorText(err)}. ${REBUILD}.`, wheelURL);
   } finally {
@@ -151,24 +169,51 @@ async function stageBridge(bridgePromise, modulesPromise) {
   }
 }
 
-// Start downloading the digits while Pyodide loads; stageData() awaits the result.
-function fetchData() {
-  const dataURL = new URL(build.data || 'data/mnist.json', SITE);
-  const urls = [new URL('mnist-images.u8', dataURL), new URL('mnist-labels.u8', dataURL)];
-  const bytes = (url, what) => fetchOk(url, what).then((r) => r.arrayBuffer()).then((b) => new Uint8Array(b));
-  return Promise.all([bytes(urls[0], 'the digit images'), bytes(urls[1], 'the digit labels'), urls[0]]);
-}
+// --- the digits: fetched on the first request that needs them ---------------------------------
 
-async function stageData(id, dataPromise) {
-  progress(id, { stage: 'model', text: 'Loading model…' });
-  const [images, labels, imagesURL] = await dataPromise;
+// The requests that read the digits (bridge.Session's x_train / x_test); they wait for digits().
+const NEEDS_DIGITS = new Set(['evaluate', 'fit', 'overview', 'neuron', 'mistakes', 'heldOut', 'augmentPreview']);
+let digitsPromise = null; // the one load under way or done; cleared on failure so the next request retries
+
+/** build.json's gzipped digit files, fetched and decoded with the native DecompressionStream. */
+async function fetchDigits() {
+  const files = build.digits;
+  if (!files || !files.images || !files.labels) {
+    throw new UserError(`build.json has no \`digits\` (the gzipped digit files): ${REBUILD}.`, 'data');
+  }
+  const one = async (path, what) => {
+    const url = new URL(path, SITE);
+    let res;
+    try {
+      res = await fetch(url);
+    } catch (err) {
+      throw new UserError(`Could not fetch ${what} (${url.pathname}): ${err.message}. If you are offline, the digits were never loaded on this device: connect to the network and try again (drawing and predicting work offline).`, 'data', url.pathname);
+    }
+    if (!res.ok) throw new UserError(`Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. ${REBUILD} and serve the site/ folder.`, 'data', url.pathname);
+    try {
+      return [url, await gunzip(await res.arrayBuffer())];
+    } catch (err) {
+      throw new UserError(`Could not decode ${what} (${url.pathname}, gzip expected): ${err.message}. ${REBUILD}.`, 'data', url.pathname);
+    }
+  };
+  const [[url, images], [, labels]] = await Promise.all([one(files.images, 'the digit images'), one(files.labels, 'the digit labels')]);
   try {
-    return callJson('load_data', images, labels);
+    callJson('load_data', images, labels);
   } catch (err) {
-    throw fatal(`Could not use the digits in ${imagesURL.pathname}: ${stripPythonType(errorText(err))}. ${REBUILD}.`, imagesURL);
+    throw new UserError(`Could not use the digits in ${url.pathname}: ${stripPythonType(errorText(err))}. ${REBUILD}.`, 'data', url.pathname);
   }
 }
 
+/** Resolves once the digits are in the bridge; the first call starts the download. */
+function digits() {
+  if (!digitsPromise) {
+    digitsPromise = fetchDigits().catch((err) => {
+      digitsPromise = null; // the next request that needs them tries again
+      throw err;
+    });
+  }
+  return digitsPromise;
+}
 /** The model: the restored one if it is valid, otherwise the shipped default. */
 async function stageModel(restore, modelURL, modelPromise) {
   let restoreError = null;
@@ -187,17 +232,42 @@ async function stageModel(restore, modelURL, modelPromise) {
   }
 }
 
+/**
+ * build.json, then everything start-up needs whatever the page asks, all at once: the fetches of
+ * the py_nn wheel, bridge.py and the Code panel's modules, and the runtime and packages stages.
+ * Started when the worker loads (boot.js creates it at the top of the page, well before `init`
+ * arrives), awaited by init. Each promise rejects with a clear fatal error, reported by init.
+ */
+function startFetches() {
+  if (fetches) return fetches;
+  const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
+  fetches = stageBuildInfo().then((info) => {
+    build = info;
+    const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
+    const wheelPromise = background(fetchOk(wheelURL, 'the py_nn wheel').then(async (r) => new Uint8Array(await r.arrayBuffer())));
+    const bridgeURL = new URL('bridge.py', SITE);
+    const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
+    const modulesPromise = background(Promise.all(CODE_MODULES.map((name) => {
+      const url = new URL(name, SITE);
+      return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
+    })));
+    // Pyodide and its packages need nothing from the page either: they start now too
+    const runtime = background(stageRuntime(null));
+    const packages = background(runtime.then(() => stagePackages(null)));
+    return { wheelURL, wheelPromise, bridgePromise, modulesPromise, runtime, packages };
+  });
+  fetches.catch(() => {});
+  return fetches;
+}
+let fetches = null;
+startFetches();
+
 async function init(id, payload) {
   const t0 = performance.now();
-  build = await stageBuildInfo();
+  initId = id;
+  if (earlyStage) progress(id, earlyStage);
+  const { wheelURL, wheelPromise, bridgePromise, modulesPromise, runtime, packages } = await startFetches();
   const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
-  const dataPromise = background(fetchData());
-  const bridgeURL = new URL('bridge.py', SITE);
-  const bridgePromise = background(fetchOk(bridgeURL, "the worker's Python").then(async (r) => [bridgeURL, await r.text()]));
-  const modulesPromise = background(Promise.all(CODE_MODULES.map((name) => {
-    const url = new URL(name, SITE);
-    return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
-  })));
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
   const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
@@ -208,13 +278,15 @@ async function init(id, payload) {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  await timed('runtime', () => stageRuntime(id));
-  await timed('packages', () => stagePackages(id));
-  await timed('py_nn', () => stagePyNN(id));
+  await timed('runtime', () => runtime); // begun when the worker loaded: this is the wait left
+  await timed('packages', () => packages);
+  await timed('py_nn', () => stagePyNN(id, wheelURL, wheelPromise));
   await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
-  const data = await timed('data', () => stageData(id, dataPromise));
+  progress(id, { stage: 'model', text: 'Loading model…' });
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version, kernel } = callJson('about');
+  // the digits are not loaded here: the first request that needs them fetches them (digits())
+  const data = { train: build.shape.train, test: build.shape.test };
   return { ...model, data, build, version, kernel, stages, startupMs: Math.round(performance.now() - t0) };
 }
 
@@ -409,6 +481,7 @@ self.onmessage = async (event) => {
     }
     if (!ready) throw new UserError('The worker has not been started (send "init" first).');
     await ready;
+    if (NEEDS_DIGITS.has(type)) await digits();
     post({ id, type: 'result', payload: await handler(id, payload) });
   } catch (err) {
     const kind = (err && err.kind) || 'internal';

@@ -1,5 +1,6 @@
 """The site `python3 build.py` built (PYNN_SITE_DIR, default site/): build.json has every key,
 and they agree with the files (precache, build_id, shape, packages, wheel, model, data)."""
+import gzip
 import json
 import os
 import re
@@ -9,11 +10,11 @@ import pytest
 
 from tools import mnist
 from tools.pyodide_dist import WORKER_PACKAGES, lock_closure
-from tools.site import build_id, site_files
+from tools.site import LAZY, UNUSED, build_id, site_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PYNN_SITE_DIR") or ROOT / "site")
-KEYS = ["version", "wheel", "model", "data", "pyodide", "chartjs", "default_model",
+KEYS = ["version", "wheel", "model", "data", "digits", "pyodide", "chartjs", "default_model",
         "shape", "packages", "precache", "build_id"]
 
 
@@ -30,13 +31,17 @@ def test_every_key_is_present(build):
     assert [k for k in KEYS if k not in build] == []
 
 
-def test_precache_lists_existing_files_and_every_file_but_source_maps(build):
+def test_precache_lists_what_ready_needs_and_not_the_lazy_files(build):
     precache = build["precache"]
     assert precache == sorted(set(precache))
     assert [f for f in precache if not (SITE / f).is_file()] == []
-    assert set(precache) == {f for f in site_files(SITE) if not f.endswith(".map")}
-    for key in ("wheel", "model", "data"):
+    assert set(precache) == {f for f in site_files(SITE)
+                             if not f.endswith(".map") and not f.startswith(LAZY) and f not in UNUSED}
+    for key in ("wheel", "model"):
         assert build[key] in precache
+    lazy = [build["data"], *build["digits"].values(), "vendor/chart.umd.min.js", "vendor/codemirror.js"]
+    assert [f for f in lazy if f in precache] == []
+    assert [f for f in lazy if not (SITE / f).is_file()] == []
     assert {"build.json", "index.html", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
             "pyodide/python_stdlib.zip", "pyodide/pyodide-lock.json"} <= set(precache)
 
@@ -57,6 +62,17 @@ def test_shape_matches_the_data_files(build):
     assert (SITE / "data" / "mnist-images.u8").stat().st_size == count * shape["inputs"]
     labels = (SITE / "data" / "mnist-labels.u8").read_bytes()
     assert len(labels) == count and set(labels) == set(range(shape["classes"]))
+
+
+def test_gzipped_digits_are_the_raw_files_and_deterministic(build):
+    assert build["digits"] == {"images": "data/mnist-images.u8.gz", "labels": "data/mnist-labels.u8.gz"}
+    for gz in build["digits"].values():
+        packed = (SITE / gz).read_bytes()
+        raw = (SITE / gz[:-len(".gz")]).read_bytes()
+        assert gzip.decompress(packed) == raw, gz
+        assert packed[4:8] == b"\0\0\0\0", f"{gz}: gzip mtime is not 0"
+        assert packed == mnist.gzip_bytes(raw), f"{gz}: not the build's deterministic gzip"
+        assert len(packed) < len(raw) / (3 if "images" in gz else 1), (gz, len(packed), len(raw))
 
 
 def test_packages_and_their_dependencies_are_shipped_and_precached(build):

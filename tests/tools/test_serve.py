@@ -1,6 +1,8 @@
-"""The static server: the MIME types a browser needs (module scripts, WebAssembly), no caching,
-and no file outside the site, however the path is written."""
+"""The static server: the MIME types a browser needs (module scripts, WebAssembly), validators
+with no-cache (304 for an unchanged file, 200 with the new bytes for a changed one), and no file
+outside the site, however the path is written."""
 import http.client
+import os
 import threading
 import urllib.parse
 
@@ -17,6 +19,7 @@ FILES = {
     "pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl": "application/octet-stream",
     "wheels/py_nn-0.1.0-py3-none-any.whl": "application/octet-stream",
     "data/mnist-images.u8": "application/octet-stream",
+    "data/mnist-images.u8.gz": "application/gzip",
     "build.json": "application/json",
     "style.css": "text/css; charset=utf-8",
 }
@@ -40,11 +43,14 @@ def server(tmp_path_factory):
     srv.server_close()
 
 
-def get(server, path):
-    """Send ``path`` exactly as written; return (status, headers, body)."""
+def get(server, path, **headers):
+    """Send ``path`` exactly as written (with ``headers``: If_None_Match="..." etc.); return
+    (status, headers, body)."""
     conn = http.client.HTTPConnection(server[0], server[1], timeout=10)
     try:
         conn.putrequest("GET", path, skip_accept_encoding=True)
+        for name, value in headers.items():
+            conn.putheader(name.replace("_", "-"), value)
         conn.endheaders()
         response = conn.getresponse()
         return response.status, response.headers, response.read()  # headers: case-insensitive
@@ -60,10 +66,34 @@ def test_each_file_is_served_with_its_mime_type(server, name):
     assert body == f"content of {name}".encode()
 
 
-def test_nothing_is_cached_so_a_rebuilt_site_is_fresh(server):
+def test_every_answer_is_revalidated_so_a_rebuilt_site_is_fresh(server):
     status, headers, _ = get(server, "/build.json")
     assert status == 200
-    assert headers["Cache-Control"] == "no-cache, no-store, must-revalidate"
+    assert headers["Cache-Control"] == "no-cache"
+    assert headers["ETag"] and headers["Last-Modified"]
+
+
+def test_an_unchanged_file_is_304_without_a_body_and_a_changed_one_is_sent(server):
+    _, first, body = get(server, "/main.js")
+    status, headers, again = get(server, "/main.js", If_None_Match=first["ETag"])
+    assert (status, again, headers["ETag"]) == (304, b"", first["ETag"])
+    status, _, again = get(server, "/main.js", If_Modified_Since=first["Last-Modified"])
+    assert (status, again) == (304, b"")
+    status, _, again = get(server, "/main.js", If_None_Match='"other"')
+    assert (status, again) == (200, body)
+    status, headers, again = get(server, "/", If_None_Match=get(server, "/")[1]["ETag"])
+    assert (status, again) == (304, b"")
+
+    target = server[2] / "main.js"
+    st = target.stat()
+    target.write_bytes(b"rebuilt main.js")  # a rebuild within the same second: the ETag still changes
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
+    try:
+        status, headers, again = get(server, "/main.js", If_None_Match=first["ETag"])
+        assert (status, again) == (200, b"rebuilt main.js")
+        assert headers["ETag"] != first["ETag"]
+    finally:
+        target.write_bytes(body)
 
 
 def test_the_folder_serves_its_index(server):
