@@ -230,6 +230,13 @@ def use(name="auto"):
     return active
 
 
+def simd_library():
+    """The loaded side module (``.lib`` the ctypes library, ``.fn`` pynn_sgemm, ``.work_addr``,
+    ``.writable_address``) when the active kernel is ``"simd"``, else None. For callers that
+    cache array addresses (``py_nn.fastpath``); they must keep those arrays alive."""
+    return _simd_state["lib"] or _load_simd() if active == "simd" else None
+
+
 def _fall_back_for_good():
     """The side module failed to load: switch the module-level products to einsum."""
     global active, mm, mm_tn, mm_nt
