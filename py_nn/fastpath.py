@@ -51,9 +51,19 @@ def applies(net, labels):
 class _NumPyOps:
     """Each step of a plan as a NumPy call on the arrays (no cached addresses)."""
 
-    @staticmethod
-    def gemm(trans, a, b, c, alpha, beta):
-        return functools.partial(kernels.gemm, a, b, c, alpha, beta, trans == _TN, trans == _NT)
+    def gemm(self, trans, a, b, c, alpha, beta):
+        product = (kernels.mm, kernels.mm_tn, kernels.mm_nt)[trans]
+        if beta == 0.0 and alpha == 1.0:
+            return functools.partial(product, a, b, out=c)
+        scratch = np.empty_like(c)              # made once per plan, not per batch
+
+        def run():
+            product(a, b, out=scratch)
+            np.multiply(c, beta, out=c)
+            if alpha != 1.0:
+                np.multiply(scratch, alpha, out=scratch)
+            np.add(c, scratch, out=c)
+        return run
 
     @staticmethod
     def bias_relu(z, b):
