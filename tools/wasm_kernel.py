@@ -250,9 +250,14 @@ def _run(cmd, what):
                               f"{' '.join(str(c) for c in cmd)}\n{result.stdout.strip()}")
 
 
-def compile_kernel(out_path, source=SOURCES, log=print, extra_cflags=(), toolchain=None):
+def compile_kernel(out_path, source=SOURCES, log=print):
     """Compile ``source`` (one C file or several) into ``out_path`` with a registry toolchain
-    (or ``toolchain``, as find_toolchain returns it; no cache); return it."""
+    (no cache); return it."""
+    return _compile(out_path, source, log)
+
+
+def _compile(out_path, source, log, extra_cflags=(), toolchain=None):
+    """compile_kernel, with extra flags and a given ``toolchain`` (as find_toolchain returns)."""
     sources = [source] if isinstance(source, (str, Path)) else list(source)
     cc, ld, name = toolchain or find_toolchain(log)
     cflags = list(CFLAGS) + list(extra_cflags)
@@ -348,11 +353,13 @@ def build_relaxed(out_path, log=print):
     try:
         if cached.exists():
             verify_side_module(cached.read_bytes(), EXPORTS + OPS_EXPORTS)
+            log(f"relaxed-SIMD variant unchanged (cache {cached.name}, "
+                f"{cached.stat().st_size:,} bytes)")
         else:
             toolchain = relaxed_toolchain()
             if toolchain is None:
                 raise WasmKernelError(f"no LLVM {RELAXED_MIN_LLVM}+ toolchain here")
-            compile_kernel(cached, log=log, extra_cflags=RELAXED_CFLAGS, toolchain=toolchain)
+            _compile(cached, SOURCES, log, extra_cflags=RELAXED_CFLAGS, toolchain=toolchain)
     except WasmKernelError as error:
         log(f"relaxed-SIMD variant skipped ({error}); the wheel ships sgemm.wasm only")
         if cached.exists():
