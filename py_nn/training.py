@@ -1,6 +1,8 @@
 """The training loop: batches, one optimizer step per batch, divergence checks, progress events.
 
-Per batch the loop copies the batch into a reused buffer with one ``np.take`` per array (the
+The common classifier (ReLU, softmax + cross-entropy on labels, float32, built-in SGD)
+takes ``fastpath`` under WebAssembly: one batch as a fixed list of calls, SGD momentum folded
+into the gradient products. Otherwise, per batch the loop copies the batch into a reused buffer with one ``np.take`` per array (the
 sample order is shuffled once per epoch), runs the engine's passes on the workspace for that
 batch size, and steps. Built-in optimizers step in place (``update_into``) into the network's
 spare parameter buffer, which becomes the live one only once it is checked finite, so a step
