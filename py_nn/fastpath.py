@@ -167,7 +167,8 @@ class _SimdOps:
 def _ops():
     """The side module's steps when the simd kernel is active and ships ops.c, else NumPy's."""
     lib = kernels.simd_library()
-    if lib is not None and all(hasattr(lib.lib, name) for name in _OPS):
+    if (lib is not None and all(hasattr(lib.lib, name) for name in _OPS)
+            and np.dtype(np.intp).itemsize == 4):   # ops.c reads labels as 32-bit int
         return _SimdOps(lib)
     return _NumPyOps()
 
