@@ -20,7 +20,10 @@ Three kernels compute them:
   operand goes through a temporary). Anything else (float64, transposed or strided views,
   other types) goes to ``einsum``, with the same result within float32 rounding.
 
-The side module is loaded on the first product, not at import. If it cannot be loaded, the
+Where the browser runs relaxed SIMD (Chromium does; Node 20 only behind a flag), the wheel's
+second build of the same source, ``sgemm-relaxed.wasm`` (fused multiply-add), is loaded
+instead when it is shipped; a runtime that cannot compile it gets ``sgemm.wasm``
+(``simd_variant()`` names the file in use). The side module is loaded on the first product, not at import. If it cannot be loaded, the
 products fall back to ``einsum`` for good, ``active`` becomes ``"einsum"`` and
 ``simd_error()`` says why; nothing crashes. ``use(name)`` switches the kernel (benchmarks,
 tests); ``gemm()`` is the accumulating form ``out = alpha * op(a) @ op(b) + beta * out``.
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 SIMD_FILE = Path(__file__).with_name("_simd") / "sgemm.wasm"
+RELAXED_NAME = "sgemm-relaxed.wasm"         # optional, next to SIMD_FILE; tried first
 _F32 = np.dtype(np.float32)
 _NN, _TN, _NT = 0, 1, 2                     # the side module's ``trans`` codes
 
@@ -66,6 +70,7 @@ class _SimdLibrary:
         import ctypes
 
         lib = ctypes.CDLL(str(path))
+        self.path = Path(path)
         self.fn = lib.pynn_sgemm             # no argtypes: plain ints convert ~4 us faster
         self.fn.restype = ctypes.c_int
         self.work = np.zeros(int(lib.pynn_sgemm_work_size()), dtype=np.float32)
@@ -105,13 +110,26 @@ def simd_error():
     return _simd_state["error"]
 
 
+def simd_variant():
+    """The side module file in use (``"sgemm-relaxed.wasm"`` or ``"sgemm.wasm"``), or None
+    when the SIMD kernel is not loaded."""
+    lib = _simd_state["lib"]
+    return lib.path.name if lib is not None else None
+
+
 def _load_simd():
     """The loaded library, loading it now if needed; ``None`` (and an error) if it cannot."""
     if _simd_state["lib"] is None and _simd_state["error"] is None:
         try:
             if not SIMD_FILE.exists():
                 raise FileNotFoundError(f"{SIMD_FILE} is missing")
-            _simd_state["lib"] = _SimdLibrary(SIMD_FILE)
+            lib, relaxed = None, SIMD_FILE.with_name(RELAXED_NAME)
+            if relaxed.exists():
+                try:
+                    lib = _SimdLibrary(relaxed)
+                except Exception as error:    # no relaxed SIMD here (e.g. Node 20): plain
+                    _simd_state["relaxed_error"] = f"{type(error).__name__}: {error}"
+            _simd_state["lib"] = lib or _SimdLibrary(SIMD_FILE)
         except Exception as error:            # any failure means: use einsum instead
             _simd_state["error"] = f"could not load {SIMD_FILE.name}: {type(error).__name__}: {error}"
     return _simd_state["lib"]
@@ -228,6 +246,13 @@ def use(name="auto"):
     active = choice
     mm, mm_tn, mm_nt = _KERNELS[choice]
     return active
+
+
+def simd_library():
+    """The loaded side module (``.lib`` the ctypes library, ``.fn`` pynn_sgemm, ``.work_addr``,
+    ``.writable_address``) when the active kernel is ``"simd"``, else None. For callers that
+    cache array addresses (``py_nn.fastpath``); they must keep those arrays alive."""
+    return _simd_state["lib"] or _load_simd() if active == "simd" else None
 
 
 def _fall_back_for_good():

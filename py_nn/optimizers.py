@@ -45,6 +45,17 @@ class Optimizer:
         the gradient by ``gradient_scale`` (the network folds it into its gradient product,
         which saves a pass over all parameters). Returns ``out``.
         """
+        self.prepare(params)
+        self.iterations += 1
+        if not scaled and self.gradient_scale != 1.0:
+            gradient *= self.gradient_scale
+        self._apply(params, gradient, out)
+        return out
+
+    def prepare(self, params):
+        """The state for ``params`` (n_params,), made now on first use: a dict of arrays of
+        the same shape (e.g. SGD's ``"velocity"``). A caller that computes a step itself
+        (``py_nn.fastpath``) updates these and counts ``iterations``."""
         if self.state is None:
             self.state = {k: np.zeros_like(params) for k in self.state_names}
         elif self.state_names and self.state[self.state_names[0]].shape != params.shape:
@@ -52,11 +63,7 @@ class Optimizer:
                 f"{type(self).__name__} holds state for "
                 f"{self.state[self.state_names[0]].size} parameters but was given "
                 f"{params.size}. Give each network its own optimizer.")
-        self.iterations += 1
-        if not scaled and self.gradient_scale != 1.0:
-            gradient *= self.gradient_scale
-        self._apply(params, gradient, out)
-        return out
+        return self.state
 
     def _apply(self, params, g, out):
         """Write ``params + step`` into ``out``, for ``g = gradient_scale * gradient``; ``g``

@@ -1,6 +1,8 @@
 """The training loop: batches, one optimizer step per batch, divergence checks, progress events.
 
-Per batch the loop copies the batch into a reused buffer with one ``np.take`` per array (the
+The common classifier (ReLU, softmax + cross-entropy on labels, float32, built-in SGD)
+takes ``fastpath`` under WebAssembly: one batch as a fixed list of calls, SGD momentum folded
+into the gradient products. Otherwise, per batch the loop copies the batch into a reused buffer with one ``np.take`` per array (the
 sample order is shuffled once per epoch), runs the engine's passes on the workspace for that
 batch size, and steps. Built-in optimizers step in place (``update_into``) into the network's
 spare parameter buffer, which becomes the live one only once it is checked finite, so a step
@@ -11,7 +13,7 @@ import math
 
 import numpy as np
 
-from . import engine
+from . import engine, fastpath
 from .optimizers import fast_update
 
 _MAX_WORKSPACES = 4  # batch sizes kept at once (a fit needs two: full and last batch)
@@ -28,7 +30,7 @@ class Buffers:
         flat = np.empty(net.n_params, dtype=net.dtype)
         self.grad = (flat, *net._split(flat))
         self.layers, self.dtype = list(net.layers), net.dtype
-        self.workspaces = {}
+        self.workspaces, self.batches = {}, {}
 
     def workspace(self, rows):
         ws = self.workspaces.get(rows)
@@ -37,6 +39,15 @@ class Buffers:
                 self.workspaces.clear()
             ws = self.workspaces[rows] = engine.Workspace(self.layers, self.dtype, rows)
         return ws
+
+    def batch(self, rows):
+        """The fast path's buffers and plans for batches of ``rows`` (``fastpath.Batch``)."""
+        batch = self.batches.get(rows)
+        if batch is None:
+            if len(self.batches) >= _MAX_WORKSPACES:
+                self.batches.clear()
+            batch = self.batches[rows] = fastpath.Batch(self.layers, rows)
+        return batch
 
 
 def step(net, grad, where, fast=None):
@@ -54,14 +65,24 @@ def step(net, grad, where, fast=None):
             raise ValueError(f"optimizer.update returned shape {new.shape}; expected "
                              f"{net.params.shape} (a flat vector of all parameters).")
     if not math.isfinite(np.add.reduce(new)):  # new.sum(): one pass; NaN and inf propagate
-        raise FloatingPointError(
-            f"Training diverged at epoch {where[0]}, batch {where[1]}: the update made some "
-            f"weights NaN or inf. The model keeps its weights from before this batch; lower "
-            f"the learning rate.")
+        _diverged(where)
     if fast is not None:
         net._swap_params()
     elif new is not net.params:
         net._adopt(np.ascontiguousarray(new, dtype=net.dtype))
+
+
+def _diverged(where):
+    raise FloatingPointError(
+        f"Training diverged at epoch {where[0]}, batch {where[1]}: the update made some "
+        f"weights NaN or inf. The model keeps its weights from before this batch; lower "
+        f"the learning rate.")
+
+
+def _bad_loss(where, loss):
+    raise FloatingPointError(
+        f"Training diverged at epoch {where[0]}, batch {where[1]}: the loss is {loss}. The "
+        f"model keeps its weights from before this batch; lower the learning rate.")
 
 
 def train(net, x, y, labels, batch_size, epochs, shuffle, val):
@@ -80,6 +101,21 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
         loss_sum, correct, seen = 0.0, 0, 0
         for batch in range(1, batches + 1):
             idx = order[(batch - 1) * batch_size: batch * batch_size]
+            if fastpath.applies(net, labels):  # checked per batch: a callback may change net
+                fast = buffers.batch(len(idx))
+                batch_loss, hits = fast.forward(net, x, labels, idx)
+                if not math.isfinite(batch_loss):
+                    _bad_loss((epoch, batch), batch_loss)
+                if not fast.step(net):
+                    _diverged((epoch, batch))
+                net._swap_params()
+                loss_sum += batch_loss * len(idx)
+                seen += len(idx)
+                correct += hits
+                yield {"event": "batch", "epoch": epoch, "epochs": epochs, "batch": batch,
+                       "batches": batches, "loss": loss_sum / seen,
+                       "accuracy": correct / seen, "samples": seen}
+                continue
             ws = buffers.workspace(len(idx))
             # ndarray and ufunc methods rather than np.take / np.sum / np.argmax: the same
             # C code without NumPy's Python wrappers, which cost more than these small arrays
@@ -90,10 +126,7 @@ def train(net, x, y, labels, batch_size, epochs, shuffle, val):
             p = io[-1][1]
             batch_loss = engine.mean_loss(net, p, yb, lb, ws)
             if not math.isfinite(batch_loss):
-                raise FloatingPointError(
-                    f"Training diverged at epoch {epoch}, batch {batch}: the loss is "
-                    f"{batch_loss}. The model keeps its weights from before this batch; "
-                    f"lower the learning rate.")
+                _bad_loss((epoch, batch), batch_loss)
             fast = fast_update(net.optimizer)
             scale = net.optimizer.gradient_scale if fast is not None else 1.0
             grad = engine.backward(net, xb, io, yb, ws, buffers.grad, scale)

@@ -1,5 +1,6 @@
 """The training benchmark (`python3 build.py bench`): one epoch in CPython and in Pyodide
-(Node.js), `@` vs `einsum`, printed as markdown tables; then the browser comparison of
+(Node.js), `@` vs `einsum` vs the WebAssembly SIMD kernel (`simd`, Pyodide only), printed as
+markdown tables; then the browser comparison of
 tools/bench_web.py (py_nn in the page vs TensorFlow.js wasm vs CPython, start-up, bytes)."""
 import json
 import sys
@@ -12,6 +13,9 @@ from tools.pins import PYODIDE_VERSION
 from tools.site import build_site
 from tools.suites import node_binary, node_version
 from tools.wheel import install_wheel
+
+
+KERNEL_LABELS = {"matmul": "`@`", "einsum": "`einsum`", "simd": "`simd` (WebAssembly SIMD)"}
 
 
 def median(values):
@@ -38,7 +42,8 @@ def run_bench():
         out2 = Path(tmp) / "pyodide.json"
         run([node_binary(), TESTS / "pyodide" / "bench.mjs", "--site", SITE,
              "--wheel", wheel, "--bench", bench_py, "--data", SITE / "data", "--out", out2,
-             "--configs", "float64:matmul,float32:matmul,float32:einsum", "--runs", "5"],
+             "--configs", "float64:matmul,float32:matmul,float32:einsum,float32:simd",
+             "--runs", "5"],
             cwd=ROOT, what="Pyodide benchmark")
         pyodide = json.loads(out2.read_text())
 
@@ -54,19 +59,22 @@ def run_bench():
     for runtime, r in rows:
         key = (runtime, r["dtype"], r["kernel"])
         table[key] = r
-        kernel = "`@`" if r["kernel"] == "matmul" else "`einsum`"
+        kernel = KERNEL_LABELS.get(r["kernel"], r["kernel"])
         print(f"| {runtime} | {r['dtype']} | {kernel} | {median(r['epoch_32']):.3f} s | "
               f"{median(r['epoch_128']):.3f} s | {len(r['epoch_32'])} |")
     print()
     pm = table.get(("Pyodide (Node)", "float32", "matmul"))
     pe = table.get(("Pyodide (Node)", "float32", "einsum"))
+    ps = table.get(("Pyodide (Node)", "float32", "simd"))
     cm = table.get(("CPython", "float32", "matmul"))
     ce = table.get(("CPython", "float32", "einsum"))
     print("| ratio | batch 32 | batch 128 |")
     print("|---|---|---|")
     for label, a, b in [("Pyodide: `@` time / `einsum` time (einsum speed-up)", pm, pe),
+                        ("Pyodide: `einsum` time / `simd` time (SIMD kernel speed-up)", pe, ps),
                         ("CPython: `einsum` time / `@` time (`@` speed-up)", ce, cm),
-                        ("Pyodide `einsum` / CPython `@` (float32)", pe, cm)]:
+                        ("Pyodide `einsum` / CPython `@` (float32)", pe, cm),
+                        ("Pyodide `simd` / CPython `@` (float32; target at most 2x)", ps, cm)]:
         if a and b:
             print(f"| {label} | {median(a['epoch_32']) / median(b['epoch_32']):.2f}x | "
                   f"{median(a['epoch_128']) / median(b['epoch_128']):.2f}x |")

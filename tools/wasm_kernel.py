@@ -1,7 +1,7 @@
 """tools/wasm_kernel.py: build py_nn's WebAssembly SIMD kernel into a Pyodide side module.
 
-``build_kernel(out_path)`` compiles ``py_nn/_simd/sgemm.c`` (freestanding C, simd128
-intrinsics) into ``out_path`` (normally ``py_nn/_simd/sgemm.wasm``, git-ignored, shipped in
+``build_kernel(out_path)`` compiles ``py_nn/_simd/sgemm.c`` and ``py_nn/_simd/ops.c``
+(freestanding C, simd128 intrinsics) into ``out_path`` (normally ``py_nn/_simd/sgemm.wasm``, git-ignored, shipped in
 the wheel): an Emscripten *side module*, i.e. a wasm file whose first section is the custom
 ``dylink.0`` section, which is what Pyodide's ``ctypes.CDLL(path)`` (Emscripten's dlopen)
 accepts. The recipe::
@@ -30,7 +30,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT / "py_nn" / "_simd" / "sgemm.c"
+SOURCE = ROOT / "py_nn" / "_simd" / "sgemm.c"                 # the matrix product
+SOURCES = (SOURCE, ROOT / "py_nn" / "_simd" / "ops.c")      # + the fused training passes
 SIMD_IN_WHEEL = "py_nn/_simd/sgemm.wasm"           # where py_nn.kernels looks for it
 DEFAULT_OUT = ROOT / SIMD_IN_WHEEL
 CACHE = ROOT / ".cache" / "wasm"
@@ -43,7 +44,11 @@ CACHE = ROOT / ".cache" / "wasm"
 CFLAGS = ["--target=wasm32-unknown-emscripten", "-ffreestanding", "-nostdlib", "-fno-builtin",
           "-fPIC", "-fvisibility=hidden", "-O3", "-msimd128", "-mllvm", "-disable-lsr"]
 LDFLAGS = ["--experimental-pic", "-shared", "--no-entry", "--strip-all"]
-EXPORTS = ("pynn_sgemm", "pynn_sgemm_work_size")
+EXPORTS = ("pynn_sgemm", "pynn_sgemm_work_size")    # what py_nn.kernels needs
+# ops.c's fused passes: py_nn.fastpath uses them when present (NumPy otherwise); a fresh
+# compile must export them all.
+OPS_EXPORTS = ("pynn_bias_relu", "pynn_bias_rowmax", "pynn_softmax_xent", "pynn_relu_mask",
+               "pynn_colsum", "pynn_add_finite")
 # What a side module may ask of Pyodide's main module: its memory, its table, and the three
 # globals Emscripten's loader provides. Any function import (say memset, emitted by the
 # compiler for a loop) would be a libc dependency the kernel must not have.
@@ -137,7 +142,7 @@ def read_sections(data):
     return {"first_section": first, "imports": imports, "exports": exports}
 
 
-def verify_side_module(data):
+def verify_side_module(data, exports=EXPORTS):
     """Raise WasmKernelError unless ``data`` is a side module Pyodide can dlopen with our API.
 
     Checks: the wasm magic and version; ``dylink.0`` as the first section (what Emscripten's
@@ -149,7 +154,7 @@ def verify_side_module(data):
         raise WasmKernelError(
             f"expected a side module whose first section is the custom 'dylink.0' section; got "
             f"{info['first_section']!r}. Link with wasm-ld --experimental-pic -shared (LLVM 13+).")
-    missing = [name for name in EXPORTS if name not in info["exports"]]
+    missing = [name for name in exports if name not in info["exports"]]
     if missing:
         raise WasmKernelError(f"the side module does not export {missing}; exports: {info['exports']}")
     unexpected = [f"{m}.{n} ({k})" for m, n, k in info["imports"] if (m, n) not in ALLOWED_IMPORTS]
@@ -228,11 +233,12 @@ def find_toolchain(log=print, install=True):
 
 # ---------------------------------------------------------------- the build
 
-def source_digest(source=SOURCE):
-    """sha256 of what determines the output: the C source and the flags."""
+def source_digest(sources=SOURCES, extra_cflags=()):
+    """sha256 of what determines the output: the C sources and the flags."""
     digest = hashlib.sha256()
-    digest.update(Path(source).read_bytes())
-    digest.update("\0".join(CFLAGS + ["|"] + LDFLAGS).encode())
+    for source in [sources] if isinstance(sources, (str, Path)) else sources:
+        digest.update(Path(source).read_bytes())
+    digest.update("\0".join(CFLAGS + list(extra_cflags) + ["|"] + LDFLAGS).encode())
     return digest.hexdigest()
 
 
@@ -244,21 +250,30 @@ def _run(cmd, what):
                               f"{' '.join(str(c) for c in cmd)}\n{result.stdout.strip()}")
 
 
-def compile_kernel(out_path, source=SOURCE, log=print):
-    """Compile ``source`` into ``out_path`` with a registry toolchain (no cache); return it."""
-    cc, ld, name = find_toolchain(log)
-    cflags = list(CFLAGS)
+def compile_kernel(out_path, source=SOURCES, log=print):
+    """Compile ``source`` (one C file or several) into ``out_path`` with a registry toolchain
+    (no cache); return it."""
+    return _compile(out_path, source, log)
+
+
+def _compile(out_path, source, log, extra_cflags=(), toolchain=None):
+    """compile_kernel, with extra flags and a given ``toolchain`` (as find_toolchain returns)."""
+    sources = [source] if isinstance(source, (str, Path)) else list(source)
+    cc, ld, name = toolchain or find_toolchain(log)
+    cflags = list(CFLAGS) + list(extra_cflags)
     if name.startswith("ziglang"):                 # zig cc's spelling of the target
         cflags[0:1] = ["-target", "wasm32-freestanding"]
     with tempfile.TemporaryDirectory(prefix="pynn-wasm-") as tmp:
-        obj = Path(tmp) / "sgemm.o"
+        objs = [Path(tmp) / f"{Path(src).stem}.o" for src in sources]
         wasm = Path(tmp) / "sgemm.wasm"
-        _run([*cc, *cflags, "-c", source, "-o", obj], f"compiling {Path(source).name} ({name})")
-        _run([*ld, *LDFLAGS, "-o", wasm, obj], f"linking the side module ({name})")
+        for src, obj in zip(sources, objs):
+            _run([*cc, *cflags, "-c", src, "-o", obj], f"compiling {Path(src).name} ({name})")
+        _run([*ld, *LDFLAGS, "-o", wasm, *objs], f"linking the side module ({name})")
         data = wasm.read_bytes()
-    verify_side_module(data)
+    verify_side_module(data, EXPORTS + OPS_EXPORTS if sources == list(SOURCES) else EXPORTS)
     _write_atomic(Path(out_path), data)
-    log(f"compiled {Path(source).name} with {name}: {len(data):,} bytes")
+    log(f"compiled {', '.join(Path(src).name for src in sources)} with {name}: "
+        f"{len(data):,} bytes")
     return Path(out_path)
 
 
@@ -273,8 +288,9 @@ def build_kernel(out_path=DEFAULT_OUT, log=print):
     """Write the verified side module to ``out_path`` (from the cache when the source and
     flags are unchanged, else compiled now and cached); return ``out_path`` as a Path."""
     out_path = Path(out_path)
-    if not SOURCE.exists():
-        raise WasmKernelError(f"the kernel source {SOURCE} is missing")
+    missing = [str(src) for src in SOURCES if not src.exists()]
+    if missing:
+        raise WasmKernelError(f"the kernel source {', '.join(missing)} is missing")
     cached = CACHE / f"sgemm-{source_digest()[:20]}.wasm"
     if cached.exists():
         try:
@@ -286,6 +302,71 @@ def build_kernel(out_path=DEFAULT_OUT, log=print):
         compile_kernel(cached, log=log)
     else:
         log(f"SIMD kernel unchanged (cache {cached.name}, {cached.stat().st_size:,} bytes)")
+    if not out_path.exists() or out_path.read_bytes() != cached.read_bytes():
+        _write_atomic(out_path, cached.read_bytes())
+    build_relaxed(out_path.with_name(RELAXED_NAME), log)
+    return out_path
+
+
+# ---------------------------------------------------------------- the relaxed-SIMD variant
+# The same sources with -mrelaxed-simd: sgemm.c's inner product then uses f32x4.relaxed_madd
+# (a fused multiply-add in V8 on x86-64 with FMA and on ARM: about 25% faster products).
+# Optional: py_nn.kernels tries it first and falls back to sgemm.wasm where the runtime cannot
+# compile it (Node 20 without --experimental-wasm-relaxed-simd). It needs LLVM 16+ (earlier
+# releases emit the instruction's pre-standard opcode); without one the build goes on
+# without it and says so.
+RELAXED_NAME = "sgemm-relaxed.wasm"
+RELAXED_CFLAGS = ["-mrelaxed-simd"]
+RELAXED_MIN_LLVM = 16
+
+
+def _llvm_major(cc):
+    """The LLVM major version of a clang command (``clang version 19.1.7`` -> 19), or 0."""
+    try:
+        out = subprocess.run([*cc, "--version"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        return 0
+    words = out.split()
+    for before, word in zip(words, words[1:]):
+        if before == "version" and word.split(".")[0].isdigit():
+            return int(word.split(".")[0])
+    return 0
+
+
+def relaxed_toolchain():
+    """(cc, ld, description) of a toolchain with LLVM 16+, or None."""
+    candidates = [_which_pair(), _ziglang()]
+    for bin_dir in Path("/usr/lib").glob("llvm-*/bin"):
+        if (bin_dir / "clang").exists() and (bin_dir / "wasm-ld").exists():
+            candidates.append(([str(bin_dir / "clang")], [str(bin_dir / "wasm-ld")], str(bin_dir)))
+    for found in candidates:
+        if found is not None and _llvm_major(found[0]) >= RELAXED_MIN_LLVM:
+            return found
+    return None
+
+
+def build_relaxed(out_path, log=print):
+    """Write the relaxed-SIMD variant to ``out_path`` (cached like the plain one); without an
+    LLVM 16+ toolchain, or if it fails, remove a stale ``out_path`` and return None."""
+    out_path = Path(out_path)
+    cached = CACHE / f"sgemm-relaxed-{source_digest(extra_cflags=RELAXED_CFLAGS)[:20]}.wasm"
+    try:
+        if cached.exists():
+            verify_side_module(cached.read_bytes(), EXPORTS + OPS_EXPORTS)
+            log(f"relaxed-SIMD variant unchanged (cache {cached.name}, "
+                f"{cached.stat().st_size:,} bytes)")
+        else:
+            toolchain = relaxed_toolchain()
+            if toolchain is None:
+                raise WasmKernelError(f"no LLVM {RELAXED_MIN_LLVM}+ toolchain here")
+            _compile(cached, SOURCES, log, extra_cflags=RELAXED_CFLAGS, toolchain=toolchain)
+    except WasmKernelError as error:
+        log(f"relaxed-SIMD variant skipped ({error}); the wheel ships sgemm.wasm only")
+        if cached.exists():
+            cached.unlink()
+        if out_path.exists():
+            out_path.unlink()
+        return None
     if not out_path.exists() or out_path.read_bytes() != cached.read_bytes():
         _write_atomic(out_path, cached.read_bytes())
     return out_path

@@ -32,7 +32,9 @@ def _bytes(buffer):
 
 
 def _plain(event):
-    """A fit_steps event with NumPy scalars turned into Python numbers (JSON-ready)."""
+    """A fit_steps event with NumPy scalars turned into Python numbers (JSON-ready); None stays."""
+    if event is None:
+        return None
     return {k: v.item() if isinstance(v, (np.floating, np.integer)) else v
             for k, v in event.items()}
 
@@ -284,7 +286,7 @@ class Session(codemodel.CodeSession):
         while True:
             try:
                 with self.code_capture():
-                    event = _plain(next(fit.steps))
+                    event = next(fit.steps)
             except StopIteration:
                 done = True
                 break
@@ -293,18 +295,19 @@ class Session(codemodel.CodeSession):
                     raise
                 import usercode
                 error = usercode.error_info(exc, codemodel.FILENAME)
-                return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": False,
-                                   "error": error, "output": self.code_output()})
+                return json.dumps({"batch": _plain(fit.last_batch), "epochs": epochs,
+                                   "done": False, "error": error, "output": self.code_output()})
             if event.get("event") == "epoch":
+                event = _plain(event)
                 for key in fit.history:
                     fit.history[key].append(event.get(key))
                 epochs.append(event)
-            else:
+            else:  # only the slice's last batch event is sent: made JSON-ready then
                 fit.batches += 1
                 fit.last_batch = event
             if (time.perf_counter() - started) * 1000.0 >= budget_ms:
                 break
-        return json.dumps({"batch": fit.last_batch, "epochs": epochs, "done": done,
+        return json.dumps({"batch": _plain(fit.last_batch), "epochs": epochs, "done": done,
                            "output": self.code_output()})
 
     def fit_finish(self, stopped, metadata_json):

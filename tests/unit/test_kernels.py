@@ -274,3 +274,23 @@ def test_training_with_simd_matches_einsum(rng):
     finally:
         kernels.use("auto")
     np.testing.assert_allclose(params["simd"], params["einsum"], rtol=2e-3, atol=2e-4)
+
+
+@only_wasm
+def test_the_relaxed_variant_is_used_where_the_runtime_compiles_it(rng, simd):
+    """The wheel ships sgemm-relaxed.wasm (fused multiply-add) next to sgemm.wasm when the
+    build had LLVM 16+; a runtime that compiles it (Chromium) runs it, one that cannot (Node 20
+    without --experimental-wasm-relaxed-simd) runs sgemm.wasm and records why. Either way
+    the products meet the float32 bound."""
+    from js import Uint8Array, WebAssembly
+
+    relaxed = kernels.SIMD_FILE.with_name(kernels.RELAXED_NAME)
+    if not relaxed.exists():
+        pytest.skip("this wheel was built without the relaxed-SIMD variant (no LLVM 16+)")
+    compiles = bool(WebAssembly.validate(Uint8Array.new(relaxed.read_bytes())))
+    assert kernels.simd_variant() == (kernels.RELAXED_NAME if compiles else "sgemm.wasm")
+    if not compiles:
+        assert "CompileError" in kernels._simd_state.get("relaxed_error", "")
+    for trans, m, k, n in NETWORK_CASES[:6]:
+        a, b = operands(rng, trans, m, k, n)
+        assert_within_rounding(product(trans, a, b), trans, a, b)

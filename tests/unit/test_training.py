@@ -190,6 +190,7 @@ def test_an_epoch_allocates_no_parameter_sized_arrays(rng):
 
 
 def test_kernels_get_contiguous_operands_and_a_preallocated_out(rng, monkeypatch):
+    monkeypatch.setattr(py_nn.fastpath, "MODE", False)   # the general path (see test_fastpath)
     calls = []
 
     def checked(name, fn):
