@@ -12,9 +12,9 @@ accepts. The recipe::
 
 The result is cached in ``.cache/wasm/`` under a hash of the source and the flags, so a
 rebuild with an unchanged source is instant and needs no compiler. The toolchain comes from a
-package registry: Debian's ``clang`` and ``lld`` packages (``apt-get install -y clang lld``;
-bookworm gives LLVM 14, which has ``wasm-ld`` on PATH), installed by this module when it runs
-as root on a machine with apt-get, or the ``ziglang`` package from PyPI (``pip install
+package registry: Debian's ``clang-19`` and ``lld-19`` packages (bookworm's LLVM 19, which
+also builds the relaxed-SIMD variant; else its default ``clang`` and ``lld``, LLVM 14),
+installed by this module when it runs as root on a machine with apt-get, or the ``ziglang`` package from PyPI (``pip install
 ziglang``, which bundles clang and wasm-ld) when it is importable. Anything else fails with a
 message that says how to get one. Every output is checked (:func:`verify_side_module`) before
 it is used.
@@ -54,7 +54,9 @@ OPS_EXPORTS = ("pynn_bias_relu", "pynn_bias_rowmax", "pynn_softmax_xent", "pynn_
 # compiler for a loop) would be a libc dependency the kernel must not have.
 ALLOWED_IMPORTS = {("env", "memory"), ("env", "__indirect_function_table"),
                    ("env", "__memory_base"), ("env", "__table_base"), ("env", "__stack_pointer")}
-APT_PACKAGES = ["clang", "lld"]
+# Debian 12 has LLVM 19 next to its default 14: 19 also builds the relaxed-SIMD variant (below),
+# so it is tried first; the default packages are the fallback on other releases.
+APT_CHOICES = (["clang-19", "lld-19"], ["clang", "lld"])
 INSTALL_HINT = ("Install a compiler for WebAssembly, then build again: as root on Debian or "
                 "Ubuntu `apt-get update && apt-get install -y clang lld`; or, without root, "
                 "`python3 -m pip install ziglang` into the interpreter that runs the build "
@@ -204,16 +206,20 @@ def _apt_install(log):
     if not apt or not hasattr(os, "geteuid") or os.geteuid() != 0:
         return False
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    log(f"installing a WebAssembly compiler: apt-get install -y --no-install-recommends "
-        f"{' '.join(APT_PACKAGES)}")
-    for cmd in ([apt, "update", "-qq"], [apt, "install", "-y", "-qq", "--no-install-recommends",
-                                         *APT_PACKAGES]):
-        result = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                text=True)
-        if result.returncode != 0:
-            raise WasmKernelError(f"`{' '.join(cmd)}` failed (exit {result.returncode}): "
-                                  f"{result.stderr.strip()[-800:]}\n{INSTALL_HINT}")
-    return True
+
+    def apt_run(*args):
+        return subprocess.run([apt, *args], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+
+    result = apt_run("update", "-qq")
+    for packages in APT_CHOICES:
+        log(f"installing a WebAssembly compiler: apt-get install -y --no-install-recommends "
+            f"{' '.join(packages)}")
+        result = apt_run("install", "-y", "-qq", "--no-install-recommends", *packages)
+        if result.returncode == 0:
+            return True
+    raise WasmKernelError(f"`apt-get install {' '.join(APT_CHOICES[-1])}` failed (exit "
+                          f"{result.returncode}): {result.stderr.strip()[-800:]}\n{INSTALL_HINT}")
 
 
 def find_toolchain(log=print, install=True):
