@@ -44,18 +44,44 @@ const pad = (n) => Math.ceil(n / ALIGN) * ALIGN;
 
 /** A 32-bit checksum of `parts` (Uint8Arrays whose lengths are multiples of 4), in order. */
 export function checksum(parts) {
-  let h = 0x811c9dc5;
-  let s = 0;
-  let n = 0;
+  // Fletcher-style: two running sums (a chain of additions, ~1 ns a word), not cryptographic:
+  // it finds a truncated, shifted or damaged file, which is all a cache needs.
+  let a = 1;
+  let b = 0;
   for (const part of parts) {
     if (part.byteLength % 4 || part.byteOffset % 4) throw new Error('checksum: parts must be 4-byte aligned');
     const words = new Uint32Array(part.buffer, part.byteOffset, part.byteLength / 4);
     for (let i = 0; i < words.length; i++) {
-      h = Math.imul(h ^ words[i], 16777619);
-      s = (s + words[i] + n++) | 0;
+      a = (a + words[i]) | 0;
+      b = (b + a) | 0;
     }
   }
-  return (h ^ s) >>> 0;
+  return (Math.imul(a, 0x9e3779b1) ^ b) >>> 0;
+}
+
+// --- first visit: loadPyodide options ---------------------------------------------------------
+
+/**
+ * The loadPyodide options of a run that will be captured. `_makeSnapshot` makes Pyodide record how
+ * every JS object Python holds was reached from `jsglobals` (a path such as ["fetch"]), and wraps
+ * `jsglobals` in a recording Proxy; a function read through it is then called with the Proxy as
+ * `this`, which a browser's own functions refuse ("Illegal invocation": micropip's fetch). So the
+ * globals given here hand out those functions (no `prototype`: not classes) bound to globalThis.
+ * A restored runtime resolves the paths against the real globalThis.
+ */
+export function captureOptions() {
+  const bound = new Map();
+  const globals = new Proxy(globalThis, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop);
+      if (typeof value !== 'function' || value.prototype !== undefined) return value;
+      const desc = Reflect.getOwnPropertyDescriptor(target, prop);
+      if (desc && desc.writable === false && !desc.configurable) return value; // a Proxy must not lie here
+      if (!bound.has(value)) bound.set(value, value.bind(globalThis));
+      return bound.get(value);
+    },
+  });
+  return { _makeSnapshot: true, jsglobals: globals };
 }
 
 // --- recording side-module instantiations (first visit) ----------------------------------------
@@ -74,7 +100,7 @@ export function startRecording(pyodide) {
   const baseOf = (imports) => {
     const env = imports && imports['GOT.mem'] && imports.env;
     if (!env) return null;
-    return { memoryBase: env.__memory_base, tableBase: env.__table_base, instance: null };
+    return { memoryBase: env.__memory_base, tableBase: env.__table_base, instance: null, module: null };
   };
   wasm.instantiate = function (source, imports, ...rest) {
     const rec = baseOf(imports);
@@ -82,7 +108,13 @@ export function startRecording(pyodide) {
     if (!rec) return promise;
     libs.push(rec);
     return promise.then((result) => {
-      rec.instance = result instanceof wasm.Instance ? result : result.instance;
+      if (result instanceof Instance) {
+        rec.instance = result;
+        rec.module = source;
+      } else {
+        rec.instance = result.instance;
+        rec.module = result.module;
+      }
       return result;
     });
   };
@@ -90,7 +122,7 @@ export function startRecording(pyodide) {
     construct(target, args, newTarget) {
       const instance = Reflect.construct(target, args, newTarget === wasm.Instance ? target : newTarget);
       const rec = baseOf(args[1]);
-      if (rec) libs.push({ ...rec, instance });
+      if (rec) libs.push({ ...rec, instance, module: args[0] });
       return instance;
     },
   });
@@ -112,8 +144,10 @@ export function startRecording(pyodide) {
 // micropip and pyodide.http keep some of Pyodide's own functions (loadPackage, loadBinaryFile,
 // loadDynlibsFromPackage, abortSignalAny) and the objects they are called on. Pyodide can only
 // save objects reached from globalThis, so these are saved by name and restored as forwarders to
-// the new runtime's objects (set once loadPyodide returns: nothing calls them before).
-function apiSerializer(pyodide) {
+// the new runtime's objects (set once loadPyodide returns: nothing calls them before). Anything
+// else Python still holds (micropip's finished fetch Response and its methods, waiting for the
+// garbage collector) is restored as a placeholder that throws if it is ever used.
+function apiSerializer(pyodide, stats) {
   const roots = { api: pyodide._api, public: pyodide };
   return (value) => {
     for (const [where, root] of Object.entries(roots)) {
@@ -123,15 +157,23 @@ function apiSerializer(pyodide) {
         if (desc && 'value' in desc && desc.value === value) return { where, key, kind: typeof value };
       }
     }
-    throw new Error(`snapshot: Python holds a JS object Pyodide cannot save (${value && value.constructor && value.constructor.name})`);
+    const what = `${typeof value} ${(value && value.name) || (value && value.constructor && value.constructor.name) || ''}`.trim();
+    stats.gone.push(what);
+    return { gone: what, kind: typeof value };
   };
 }
 
 function apiDeserializer(target) {
-  return ({ where, key, kind }) => {
+  return ({ where, key, kind, gone }) => {
+    if (gone !== undefined) {
+      const fail = () => {
+        throw new Error(`this JavaScript object (${gone}) did not survive the page reload (start-up snapshot)`);
+      };
+      return kind === 'function' ? fail : new Proxy({}, { get: fail, set: fail, has: fail });
+    }
     const root = () => (where === 'api' ? target.pyodide._api : target.pyodide);
     const real = () => (key === null ? root() : root()[key]);
-    if (kind === 'function') return function forward(...args) { return key === null ? real()(...args) : root()[key](...args); };
+    if (kind === 'function') return function forward(...args) { return root()[key](...args); };
     return new Proxy({}, {
       get: (_, k) => Reflect.get(real(), k),
       set: (_, k, v) => Reflect.set(real(), k, v),
@@ -169,9 +211,16 @@ function describeTable(module, recording, libInfo) {
       if (typeof value === 'function' && !owners.has(value)) owners.set(value, { lib: k, name });
     }
   });
-  for (const [name, value] of Object.entries(imports)) {
-    if (typeof value === 'function' && !owners.has(value)) owners.set(value, { main: name });
-  }
+  let mainScanned = false;
+  const ownerOf = (fn) => {
+    if (!owners.has(fn) && !mainScanned) {
+      mainScanned = true;
+      for (const [name, value] of Object.entries(imports)) {
+        if (typeof value === 'function' && !owners.has(value)) owners.set(value, { main: name });
+      }
+    }
+    return owners.get(fn);
+  };
   const jsByIndex = new Map(); // table index -> import name, for JS functions wrapped by addFunction
   const own = (i) => libInfo.some((l) => i >= l.tableBase && i < l.tableBase + l.tableSize);
   const slots = [];
@@ -183,7 +232,7 @@ function describeTable(module, recording, libInfo) {
       slots.push([i, null]);
       continue;
     }
-    let owner = owners.get(fn);
+    let owner = ownerOf(fn);
     if (!owner) {
       if (!jsByIndex.size) {
         for (const [name, value] of Object.entries(imports)) {
@@ -205,20 +254,22 @@ function describeTable(module, recording, libInfo) {
 function describeLibs(pyodide, recording) {
   const module = pyodide._module;
   const { loadedLibsByName, loadedLibsByHandle } = module.LDSO;
+  const dsoOf = new Map(); // an exported function -> its LDSO entry
+  for (const dso of new Set(Object.values(loadedLibsByName))) {
+    if (!dso || typeof dso.exports !== 'object' || dso.name === '__main__') continue;
+    for (const value of Object.values(dso.exports)) if (typeof value === 'function') dsoOf.set(value, dso);
+  }
   return recording.libs.map((rec, k) => {
     if (!rec.instance) throw new Error(`snapshot: library ${k} never finished instantiating`);
-    const fns = Object.values(rec.instance.exports).filter((v) => typeof v === 'function');
-    const isMine = (dso) => dso && dso.exports && typeof dso.exports === 'object'
-      && fns.some((f) => Object.values(dso.exports).includes(f));
-    const dso = Object.values(loadedLibsByName).find(isMine);
-    if (!dso) throw new Error(`snapshot: library ${k} is not in LDSO`);
+    const exported = Object.keys(rec.instance.exports);
+    const fn = Object.values(rec.instance.exports).find((v) => typeof v === 'function' && dsoOf.has(v));
+    if (!fn) throw new Error(`snapshot: library ${k} is not in LDSO`);
+    const dso = dsoOf.get(fn);
     const names = Object.keys(loadedLibsByName).filter((n) => loadedLibsByName[n] === dso);
     const handles = Object.keys(loadedLibsByHandle).filter((h) => loadedLibsByHandle[h] === dso).map(Number);
     const file = names.find((n) => n.startsWith('/'));
     if (!file) throw new Error(`snapshot: library ${names[0]} has no absolute path`);
-    const bytes = module.FS.readFile(file);
-    const meta = module.getDylinkMetadata(bytes);
-    const exported = Object.keys(rec.instance.exports);
+    const meta = module.getDylinkMetadata(rec.module);
     if (exported.some((n) => n.startsWith('__em_js__') || n === '__start_em_asm')) {
       throw new Error(`snapshot: ${file} uses EM_JS/EM_ASM (not supported)`);
     }
@@ -238,40 +289,46 @@ function describeLibs(pyodide, recording) {
 export function capture(pyodide, recording, { buildId, dirs = [] }) {
   const module = pyodide._module;
   const FS = pyodide.FS;
+  const ms = {};
+  let t = performance.now();
+  const lap = (name) => { const now = performance.now(); ms[name] = Math.round(now - t); t = now; };
   const libInfo = describeLibs(pyodide, recording);
   const slots = describeTable(module, recording, libInfo);
   const got = {};
   for (const [name, g] of Object.entries(module.GOT)) got[name] = g.value;
+  lap('describe');
 
   const paths = [];
   for (const dir of [pyodide._api.sitePackages, ...dirs]) walkFiles(FS, dir, paths);
-  const files = [];
-  const blobs = [];
+  const files = []; // contents by reference now (MEMFS arrays), copied by seal()
+  const contents = [];
   let offset = 0;
   for (const path of paths) {
-    const data = FS.readFile(path);
-    const { mode } = FS.stat(path);
-    files.push({ path, mode, offset, length: data.length });
-    const padded = new Uint8Array(pad(data.length));
-    padded.set(data);
-    blobs.push(padded);
-    offset += padded.length;
+    const node = FS.lookupPath(path).node;
+    const length = node.usedBytes;
+    const data = node.contents ? node.contents.subarray(0, length) : new Uint8Array(0);
+    files.push({ path, mode: node.mode, offset, length });
+    contents.push(data);
+    offset += pad(length);
   }
+  lap('files');
 
   // Pyodide checks that hiwire slot 6 still holds the `{}` it put there at start-up: that object
   // is pyodide.loadedPackages, which loadPackage fills. Empty it for the check, then refill it.
+  const stats = { gone: [] };
   const loaded = { ...pyodide.loadedPackages };
   const slot6 = module.__hiwire_get(6);
   if (slot6 !== pyodide.loadedPackages) throw new Error('snapshot: hiwire slot 6 is not loadedPackages');
   for (const key of Object.keys(loaded)) delete slot6[key];
-  pyodide.runPython('import gc as _g; _g.collect(); _g.disable(); del _g');
+  pyodide.runPython('import gc as _g; _g.disable(); del _g');
   let memory;
   try {
-    memory = pyodide.makeMemorySnapshot({ serializer: apiSerializer(pyodide) });
+    memory = pyodide.makeMemorySnapshot({ serializer: apiSerializer(pyodide, stats) });
   } finally {
     Object.assign(slot6, loaded);
     pyodide.runPython('import gc as _g; _g.enable(); del _g');
   }
+  lap('memory');
   const memoryPadded = memory.length % ALIGN ? (() => { const m = new Uint8Array(pad(memory.length)); m.set(memory); return m; })() : memory;
 
   const header = {
@@ -288,11 +345,26 @@ export function capture(pyodide, recording, { buildId, dirs = [] }) {
   const view = new DataView(head.buffer);
   view.setUint32(8, json.length, true);
   head.set(json, 16);
-  const parts = [head, memoryPadded, ...blobs];
-  const body = [head.subarray(16), memoryPadded, ...blobs];
-  view.setUint32(12, checksum(body), true);
-  const size = parts.reduce((n, p) => n + p.length, 0);
-  return { parts, size, info: { libs: libInfo.length, files: files.length, memory: memory.length } };
+  const parts = [head, memoryPadded, contents];
+  const size = head.length + memoryPadded.length + offset;
+  lap('header');
+  return { parts, size, sealed: false, info: { libs: libInfo.length, files: files.length, memory: memory.length, gone: stats.gone, ms } };
+}
+
+/** Write the checksum into a captured container (~10-20 ms for 50 MB: do it after Ready). */
+export function seal(captured) {
+  const [head, memory, contents] = captured.parts;
+  const files = new Uint8Array(captured.size - head.length - memory.length);
+  let at = 0;
+  for (const data of contents) {
+    files.set(data, at);
+    at += pad(data.length);
+  }
+  captured.parts = [head, memory, files];
+  const sum = checksum([head.subarray(16), memory, files]);
+  new DataView(head.buffer, head.byteOffset, head.byteLength).setUint32(12, sum, true);
+  captured.sealed = true;
+  return captured;
 }
 
 // --- parse + restore -----------------------------------------------------------------------------

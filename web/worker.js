@@ -23,6 +23,8 @@
 import {
   UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop,
 } from './worker-util.js';
+import { openSnapshot, recorder, saveInBackground } from './snapshot-store.js';
+import { restore as restoreSnapshot } from './snapshot.js';
 
 const SITE = new URL('./', import.meta.url);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
@@ -59,7 +61,8 @@ async function stageBuildInfo() {
   return info;
 }
 
-async function stageRuntime(id) {
+/** Start Pyodide; `start(loadPyodide, options)` is loadPyodide itself or a snapshot restore. */
+async function stageRuntime(id, start = (load, options) => load(options)) {
   progress(id, { stage: 'runtime', text: 'Loading Pyodide…' });
   const indexURL = new URL('./pyodide/', SITE);
   const moduleURL = new URL('pyodide.mjs', indexURL);
@@ -72,7 +75,7 @@ async function stageRuntime(id) {
   const core = PYODIDE_CORE.map((name) => new URL(name, indexURL));
   const unreachable = (url) => fatal(`Pyodide cannot start: ${url.pathname} could not be fetched. Is the site still being served?`, url);
   try {
-    pyodide = await unlessUnreachable(mod.loadPyodide({ indexURL: indexURL.href }), core, unreachable);
+    pyodide = await unlessUnreachable(start(mod.loadPyodide, { indexURL: indexURL.href }), core, unreachable);
   } catch (err) {
     if (err instanceof UserError) throw err;
     const missing = await firstUnreachable(core);
@@ -187,6 +190,46 @@ async function stageModel(restore, modelURL, modelPromise) {
   }
 }
 
+/**
+ * runtime → packages → py_nn → bridge, or runtime (restored from the snapshot of an earlier visit of
+ * this build, snapshot.js) → bridge. A snapshot that fails in any way is deleted and the normal
+ * start runs; a normal start captures one (tens of ms) that is written after Ready.
+ * Returns how Ready was reached: "restored", "saved" (captured, written in the background) or "none".
+ */
+async function startPython(id, timed, bridge) {
+  const snapshot = await openSnapshot(build.build_id);
+  if (snapshot) {
+    try {
+      await timed('runtime', () => stageRuntime(id, (load, options) => restoreSnapshot(load, snapshot.parsed, options)));
+      await timed('bridge', bridge);
+      return 'restored';
+    } catch (err) {
+      console.info('[pynn snapshot] restore failed, starting normally:', err && err.message);
+      await snapshot.discard();
+      pyodide = null;
+      session = null;
+      methods.clear();
+    }
+  }
+  const rec = build.build_id ? recorder() : null;
+  try {
+    await timed('runtime', () => stageRuntime(id, async (load, options) => {
+      const started = await load(rec ? { ...options, ...rec.options } : options);
+      if (rec) rec.start(started);
+      return started;
+    }));
+    await timed('packages', () => stagePackages(id));
+    await timed('py_nn', () => stagePyNN(id));
+  } finally {
+    if (rec) rec.stop();
+  }
+  await timed('bridge', bridge);
+  const captured = rec && await timed('snapshotCapture', async () => rec.capture(pyodide, build.build_id, [BRIDGE_DIR]));
+  if (!captured) return 'none';
+  setTimeout(() => saveInBackground(captured, build.build_id), 0); // after the init reply
+  return 'saved';
+}
+
 async function init(id, payload) {
   const t0 = performance.now();
   build = await stageBuildInfo();
@@ -208,10 +251,7 @@ async function init(id, payload) {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  await timed('runtime', () => stageRuntime(id));
-  await timed('packages', () => stagePackages(id));
-  await timed('py_nn', () => stagePyNN(id));
-  await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
+  stages.snapshot = await startPython(id, timed, () => stageBridge(bridgePromise, modulesPromise));
   const data = await timed('data', () => stageData(id, dataPromise));
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version, kernel } = callJson('about');

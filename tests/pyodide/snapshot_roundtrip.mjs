@@ -20,7 +20,7 @@ const MODULES = ['bridge.py', 'usercode.py', 'codegen.py', 'codemodel.py'];
 const t = () => performance.now();
 
 async function normalStart(makeSnapshot) {
-  const pyodide = await loadPyodide({ indexURL, _makeSnapshot: makeSnapshot });
+  const pyodide = await loadPyodide({ indexURL, ...(makeSnapshot ? snapshot.captureOptions() : {}) });
   const recording = makeSnapshot ? snapshot.startRecording(pyodide) : null;
   try {
     await pyodide.loadPackage(build.packages, { messageCallback: () => {} });
@@ -69,15 +69,16 @@ function exercise(pyodide) {
 }
 
 const out = {};
-const { dump } = await import('/tmp/dump.mjs');
 if (args.mode === 'capture') {
   const t0 = t();
   const { pyodide, recording } = await normalStart(true);
   out.startMs = t() - t0;
   const t1 = t();
-  dump(pyodide);
   const cap = snapshot.capture(pyodide, recording, { buildId: build.build_id, dirs: [BRIDGE_DIR] });
   out.captureMs = t() - t1;
+  const t2 = t();
+  snapshot.seal(cap);
+  out.sealMs = t() - t2;
   const all = new Uint8Array(cap.size);
   let at = 0;
   for (const p of cap.parts) { all.set(p, at); at += p.length; }
