@@ -3,7 +3,7 @@
 // Every function here fails quietly (returns null / false): without OPFS, with a full disk, a lock
 // held by another tab or a damaged file, the page simply starts the normal way. Worker only.
 //
-//   openSnapshot(buildId)   -> {parsed, discard()} | null   (deletes other builds' files)
+//   openSnapshot(buildId)   -> {parsed: Promise, discard()} | null   (deletes other builds' files)
 //   recorder()              -> the start-up hooks for a first visit (null if OPFS is unavailable)
 //   saveInBackground(...)   -> writes a captured snapshot after Ready, in slices, never for long
 
@@ -32,7 +32,26 @@ async function removeQuietly(dir, name) {
   } catch (_) { /* locked by another tab, or already gone */ }
 }
 
-/** The snapshot of this build, checked (checksum, format, build id), or null. */
+/** Read a whole file: a sync access handle (fastest, exclusive), else the File. */
+async function readAll(handle) {
+  let access = null;
+  try {
+    access = await handle.createSyncAccessHandle();
+  } catch (_) { /* another tab reads or writes it: use the File */ }
+  if (!access) return new Uint8Array(await (await handle.getFile()).arrayBuffer());
+  try {
+    const bytes = new Uint8Array(access.getSize());
+    if (access.read(bytes, { at: 0 }) !== bytes.length) throw new Error('short read');
+    return bytes;
+  } finally {
+    access.close();
+  }
+}
+
+/**
+ * The snapshot of this build, if there is one: {parsed (a Promise: read and checked), discard()}.
+ * Deletes other builds' snapshots. The read runs while Pyodide's own files load.
+ */
 export async function openSnapshot(buildId) {
   try {
     const dir = await folder();
@@ -44,15 +63,17 @@ export async function openSnapshot(buildId) {
       else if (!name.startsWith(`${buildId}.`)) await removeQuietly(dir, name); // an older build's
     }
     if (!handle) return null;
-    const discard = () => removeQuietly(dir, mine);
-    try {
-      const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
-      return { parsed: parse(bytes, { buildId }), discard, size: bytes.length };
-    } catch (err) {
-      warn(`not used, deleted: ${err.message}`);
-      await discard();
-      return null;
-    }
+    const ms = {};
+    const parsed = (async () => {
+      const t0 = performance.now();
+      const bytes = await readAll(handle);
+      const t1 = performance.now();
+      const out = parse(bytes, { buildId });
+      Object.assign(ms, { read: Math.round(t1 - t0), check: Math.round(performance.now() - t1), size: bytes.length });
+      return out;
+    })();
+    parsed.catch(() => {}); // the restore reports it
+    return { parsed, discard: () => removeQuietly(dir, mine), ms };
   } catch (err) {
     warn(`not read: ${err.message}`);
     return null;

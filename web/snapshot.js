@@ -420,14 +420,20 @@ function importsFor(module, lib, localScope, exportsOf) {
 }
 
 /**
- * Start Pyodide from a parsed snapshot: `loadPyodide` is pyodide.mjs's, `options` its usual
- * options (indexURL...). Returns the ready pyodide; throws if anything does not match.
+ * Start Pyodide from a parsed snapshot (or a Promise of one: it is awaited while Pyodide's files
+ * load): `loadPyodide` is pyodide.mjs's, `options` its usual options (indexURL...). Returns the
+ * ready pyodide; throws if anything does not match.
  */
-export async function restore(loadPyodide, parsed, options = {}) {
-  const { header, memory, file } = parsed;
+export async function restore(loadPyodide, parsedOrPromise, options = {}) {
+  const t0 = performance.now();
   const target = { pyodide: null };
-  const pyodide = await loadPyodide({ ...options, _loadSnapshot: memory, _snapshotDeserializer: apiDeserializer(target) });
+  const pending = Promise.resolve(parsedOrPromise);
+  const pyodide = await loadPyodide({
+    ...options, _loadSnapshot: pending.then((p) => p.memory), _snapshotDeserializer: apiDeserializer(target),
+  });
   target.pyodide = pyodide;
+  const { header, memory, file } = await pending;
+  const t1 = performance.now();
   if (pyodide.version !== header.pyodide) throw new Error(`snapshot: Pyodide ${header.pyodide}, this is ${pyodide.version}`);
   const module = pyodide._module;
   const FS = pyodide.FS;
@@ -496,5 +502,6 @@ export async function restore(loadPyodide, parsed, options = {}) {
   Object.assign(pyodide.loadedPackages, header.loadedPackages);
   if (module.__hiwire_set(6, pyodide.loadedPackages) < 0) throw new Error('snapshot: cannot refill hiwire slot 6');
   pyodide.runPython('import gc as _g; _g.enable(); del _g');
+  restore.ms = { loadPyodide: Math.round(t1 - t0), libraries: Math.round(performance.now() - t1) };
   return pyodide;
 }

@@ -196,12 +196,13 @@ async function stageModel(restore, modelURL, modelPromise) {
  * start runs; a normal start captures one (tens of ms) that is written after Ready.
  * Returns how Ready was reached: "restored", "saved" (captured, written in the background) or "none".
  */
-async function startPython(id, timed, bridge) {
-  const snapshot = await openSnapshot(build.build_id);
+async function startPython(id, timed, stages, bridge) {
+  const snapshot = await timed('snapshotRead', () => openSnapshot(build.build_id));
   if (snapshot) {
     try {
       await timed('runtime', () => stageRuntime(id, (load, options) => restoreSnapshot(load, snapshot.parsed, options)));
       await timed('bridge', bridge);
+      Object.assign(stages, { snapshotRestore: restoreSnapshot.ms, snapshotRead: snapshot.ms });
       return 'restored';
     } catch (err) {
       console.info('[pynn snapshot] restore failed, starting normally:', err && err.message);
@@ -251,7 +252,7 @@ async function init(id, payload) {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  stages.snapshot = await startPython(id, timed, () => stageBridge(bridgePromise, modulesPromise));
+  stages.snapshot = await startPython(id, timed, stages, () => stageBridge(bridgePromise, modulesPromise));
   const data = await timed('data', () => stageData(id, dataPromise));
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version, kernel } = callJson('about');
