@@ -39,13 +39,19 @@ def snapshot_files(app) -> dict:
 def wait_saved(app, build_id: str) -> int:
     """Wait until `<build_id>.snapshot` is written (after Ready); returns its size."""
     name = f"{build_id}.snapshot"
-    app.page.wait_for_function(
-        """async ([folder, name]) => {
-            const root = await navigator.storage.getDirectory();
-            try { const d = await root.getDirectoryHandle(folder); await d.getFileHandle(name); return true; }
-            catch (e) { return false; }
-        }""", arg=[FOLDER, name], polling=250, timeout=SAVE_TIMEOUT_MS)
-    return snapshot_files(app)[name]
+    size = app.page.evaluate(
+        """async ([folder, name, timeoutMs]) => {
+            const t0 = performance.now();
+            while (performance.now() - t0 < timeoutMs) {
+                try {
+                    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+                    return (await (await dir.getFileHandle(name)).getFile()).size;
+                } catch (e) { await new Promise(r => setTimeout(r, 200)); }
+            }
+            return null;
+        }""", [FOLDER, name, SAVE_TIMEOUT_MS])
+    assert size is not None, f"{name} was not written within {SAVE_TIMEOUT_MS} ms; saw {snapshot_files(app)}"
+    return size
 
 
 def build_id(app) -> str:
@@ -70,19 +76,31 @@ def train_small(app) -> dict:
             return {history: r.history, accuracy: r.evaluation.accuracy, committed: r.committed}; }""")
 
 
-def damage(app, build_id: str, script: str):
-    """Run `script` (body of an async function of `bytes`, returning new bytes) on the snapshot file."""
+def damage(app, build_id: str, how: str):
+    """Change the saved snapshot file: "flip" bytes in the middle (the checksum no longer
+    matches), or "table": a header that no longer fits the runtime, with a valid checksum."""
     app.page.evaluate(
-        """async ([folder, name, body]) => {
+        """async ([folder, name, how]) => {
             const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
             const handle = await dir.getFileHandle(name);
             const bytes = new Uint8Array(await (await handle.getFile()).arrayBuffer());
-            const change = new (Object.getPrototypeOf(async function () {}).constructor)('bytes', body);
-            const out = await change(bytes);
+            if (how === 'flip') {
+                for (let i = 0; i < 64; i++) bytes[(bytes.length >> 1) + i] ^= 0x5a;
+            } else {
+                const { checksum } = await import(new URL('./snapshot.js', location.href).href);
+                const view = new DataView(bytes.buffer);
+                const length = view.getUint32(8, true);
+                const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length)));
+                header.initialTableLength += 1;
+                const json = new TextEncoder().encode(JSON.stringify(header).padEnd(length, ' '));
+                if (json.length !== length) throw new Error('the header grew');
+                bytes.set(json, 16);
+                view.setUint32(12, checksum([bytes.subarray(16)]), true);
+            }
             const w = await handle.createWritable();
-            await w.write(out);
+            await w.write(bytes);
             await w.close();
-        }""", [FOLDER, f"{build_id}.snapshot", script])
+        }""", [FOLDER, f"{build_id}.snapshot", how])
 
 
 def test_reload_starts_from_the_snapshot_and_predicts_the_same(open_app, held_out):
@@ -128,7 +146,7 @@ def test_a_damaged_snapshot_is_replaced_by_a_normal_start(open_app):
     bid = build_id(app)
     wait_saved(app, bid)
     # flip bytes in the middle of the saved memory: the checksum no longer matches
-    damage(app, bid, "for (let i = 0; i < 64; i++) bytes[(bytes.length >> 1) + i] ^= 0x5a; return bytes;")
+    damage(app, bid, "flip")
     app.reload()
     after = stages(app)
     assert after["snapshot"] == "saved", after  # a normal start, which saves a new snapshot
@@ -145,17 +163,7 @@ def test_a_snapshot_that_fails_while_restoring_falls_back(open_app, held_out):
     bid = build_id(app)
     wait_saved(app, bid)
     normal = predictions(app, held_out)
-    damage(app, bid, """
-        const { checksum } = await import(new URL('./snapshot.js', location.href).href);
-        const view = new DataView(bytes.buffer);
-        const length = view.getUint32(8, true);
-        const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length)));
-        header.initialTableLength += 1;
-        const json = new TextEncoder().encode(JSON.stringify(header).padEnd(length, ' '));
-        if (json.length !== length) throw new Error('header grew');
-        bytes.set(json, 16);
-        view.setUint32(12, checksum([bytes.subarray(16)]), true);
-        return bytes;""")
+    damage(app, bid, "table")
     app.reload()
     after = stages(app)
     assert after["snapshot"] == "saved", after
