@@ -7,7 +7,8 @@
 //   recorder()              -> the start-up hooks for a first visit (null if OPFS is unavailable)
 //   saveInBackground(...)   -> writes a captured snapshot after Ready, in slices, never for long
 
-import { parse, seal, startRecording, capture, captureOptions } from './snapshot.js';
+import { startRecording, capture, captureOptions } from './snapshot.js';
+import { pack, parse } from './snapshot-format.js';
 
 export const DIR = 'pynn-snapshots';
 const SUFFIX = '.snapshot';
@@ -114,7 +115,7 @@ export function recorder() {
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Seal and write `captured` to OPFS after a short delay, in slices. Resolves to true if written. */
+/** Pack and write `captured` to OPFS after a short delay, in slices. Resolves to true if written. */
 export async function saveInBackground(captured, buildId) {
   const name = `${buildId}${SUFFIX}`;
   const temp = `${buildId}.partial`;
@@ -122,19 +123,21 @@ export async function saveInBackground(captured, buildId) {
   let access = null;
   try {
     await pause(SAVE_DELAY_MS);
-    seal(captured);
+    const { parts, size } = await pack(captured.header, captured.memory, captured.contents, () => pause(0));
+    captured.memory = null;
+    captured.contents = null;
     dir = await folder(true);
     if (!dir) return false;
     const { quota, usage } = navigator.storage.estimate ? await navigator.storage.estimate() : {};
-    if (quota && usage !== undefined && quota - usage < captured.size * 1.2) {
-      warn(`not saved: ${captured.size} bytes needed, ${quota - usage} free`);
+    if (quota && usage !== undefined && quota - usage < size * 1.2) {
+      warn(`not saved: ${size} bytes needed, ${quota - usage} free`);
       return false;
     }
     const file = await dir.getFileHandle(temp, { create: true });
     access = await file.createSyncAccessHandle();
     access.truncate(0);
     let at = 0;
-    for (const part of captured.parts) {
+    for (const part of parts) {
       for (let i = 0; i < part.length; i += CHUNK) {
         const piece = part.subarray(i, Math.min(i + CHUNK, part.length));
         if (access.write(piece, { at }) !== piece.length) throw new Error('short write (disk full?)');
@@ -158,6 +161,7 @@ export async function saveInBackground(captured, buildId) {
     if (dir) await removeQuietly(dir, temp);
     return false;
   } finally {
-    captured.parts = null; // free the ~50 MB
+    captured.memory = null; // free the ~50 MB
+    captured.contents = null;
   }
 }

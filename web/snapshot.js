@@ -1,6 +1,7 @@
 // snapshot.js: a memory snapshot of the started Python runtime (Pyodide + numpy + micropip +
 // py_nn installed + bridge.py imported), so a repeat visit restores it instead of starting again.
-// Pure over a Pyodide instance: no DOM, no OPFS (snapshot-store.js keeps the bytes), no build.json.
+// This file captures; snapshot-restore.js restores, snapshot-format.js packs and checks the
+// bytes, snapshot-store.js keeps them in OPFS. Pure over a Pyodide instance: no DOM, no OPFS.
 //
 // Why a workaround: Pyodide 0.27.7's own memory snapshot (`loadPyodide({_makeSnapshot: true})`,
 // `pyodide.makeMemorySnapshot()`, `loadPyodide({_loadSnapshot})`) saves the main module's linear
@@ -23,41 +24,29 @@
 //     segments overwrite it; its constructors and data relocations are NOT run again: their
 //     effects are in the memory), refill the recorded table slots and GOT values, re-register the
 //     libraries in LDSO, and resume the garbage collector.
+// Three more things Pyodide's own snapshot refuses or misses, worked around here:
+//   - "refused after loadPackage": makeMemorySnapshot checks that hiwire slot 6 still holds the
+//     `{}` of start-up; it is pyodide.loadedPackages, which loadPackage fills. It is emptied for
+//     the check and refilled (and put back into slot 6 on restore);
+//   - JS objects Python holds that were not reached from globalThis (Pyodide's own API functions
+//     micropip keeps, a finished fetch Response) cannot be saved: the API ones are saved by name
+//     and restored as forwarders, the rest as placeholders that throw if ever used;
+//   - `_makeSnapshot` wraps globalThis in a Proxy, and a browser function called with that Proxy
+//     as `this` throws ("Illegal invocation", micropip's fetch): captureOptions() binds them.
 // Anything unexpected (an unknown table entry, a library with EM_ASM/EM_JS, a size mismatch, a
 // bad checksum) throws: the caller then starts normally and deletes the snapshot.
 //
 // Internal Pyodide/Emscripten APIs this depends on (re-check them on any Pyodide upgrade; the
-// Node test tests/pyodide/snapshot_roundtrip.mjs exercises all of them):
-//   loadPyodide options _makeSnapshot, _loadSnapshot; pyodide.makeMemorySnapshot();
+// Node test tests/web/snapshot.test.mjs and tests/e2e/test_snapshot.py exercise all of them):
+//   loadPyodide options _makeSnapshot, _loadSnapshot, _snapshotDeserializer, jsglobals;
+//   pyodide.makeMemorySnapshot({serializer}) and its checks (hiwire slot 6 = loadedPackages,
+//   module.__hiwire_get/__hiwire_set);
 //   pyodide._module: wasmTable, GOT, GOTHandler, LDSO {loadedLibsByName, loadedLibsByHandle},
 //   LDSO.loadedLibsByName.__main__.exports (= Emscripten's wasmImports), resolveGlobalSymbol,
 //   mergeLibSymbols, getDylinkMetadata, setWasmTableEntry, getFunctionAddress,
 //   convertJsFunctionToWasm, updateTableMap, HEAP8; pyodide._api.sitePackages;
 //   pyodide.loadedPackages; Emscripten's side-module import object ({env, "GOT.mem", "GOT.func"}
 //   with env.__memory_base / env.__table_base), as loadWebAssemblyModule builds it in 3.1.58.
-
-const MAGIC = 'PYNNSNAP';
-export const FORMAT = 1;
-const ALIGN = 16;
-
-const pad = (n) => Math.ceil(n / ALIGN) * ALIGN;
-
-/** A 32-bit checksum of `parts` (Uint8Arrays whose lengths are multiples of 4), in order. */
-export function checksum(parts) {
-  // Fletcher-style: two running sums (a chain of additions, ~1 ns a word), not cryptographic:
-  // it finds a truncated, shifted or damaged file, which is all a cache needs.
-  let a = 1;
-  let b = 0;
-  for (const part of parts) {
-    if (part.byteLength % 4 || part.byteOffset % 4) throw new Error('checksum: parts must be 4-byte aligned');
-    const words = new Uint32Array(part.buffer, part.byteOffset, part.byteLength / 4);
-    for (let i = 0; i < words.length; i++) {
-      a = (a + words[i]) | 0;
-      b = (b + a) | 0;
-    }
-  }
-  return (Math.imul(a, 0x9e3779b1) ^ b) >>> 0;
-}
 
 // --- first visit: loadPyodide options ---------------------------------------------------------
 
@@ -163,30 +152,6 @@ function apiSerializer(pyodide, stats) {
   };
 }
 
-function apiDeserializer(target) {
-  return ({ where, key, kind, gone }) => {
-    if (gone !== undefined) {
-      const fail = () => {
-        throw new Error(`this JavaScript object (${gone}) did not survive the page reload (start-up snapshot)`);
-      };
-      return kind === 'function' ? fail : new Proxy({}, { get: fail, set: fail, has: fail });
-    }
-    const root = () => (where === 'api' ? target.pyodide._api : target.pyodide);
-    const real = () => (key === null ? root() : root()[key]);
-    if (kind === 'function') return function forward(...args) { return root()[key](...args); };
-    return new Proxy({}, {
-      get: (_, k) => Reflect.get(real(), k),
-      set: (_, k, v) => Reflect.set(real(), k, v),
-      has: (_, k) => Reflect.has(real(), k),
-      ownKeys: () => Reflect.ownKeys(real()),
-      getOwnPropertyDescriptor: (_, k) => {
-        const d = Reflect.getOwnPropertyDescriptor(real(), k);
-        return d && { ...d, configurable: true };
-      },
-    });
-  };
-}
-
 // --- capture -------------------------------------------------------------------------------------
 
 function walkFiles(FS, dir, out) {
@@ -282,9 +247,9 @@ function describeLibs(pyodide, recording) {
 }
 
 /**
- * Capture the runtime as one container (parts to write in order, 16-byte aligned). Call with
- * no Python running and no PyProxy held by JS beyond Pyodide's own. Returns {parts, size, info}.
- * `dirs`: folders of Pyodide's file system to keep (site-packages is always kept).
+ * Capture the runtime now (synchronous: tens of ms, mostly copying the memory). Call with no
+ * Python running. `dirs`: folders of Pyodide's file system to keep besides site-packages.
+ * Returns {header, memory, contents, info}: snapshot-format.js's pack() makes the file of it.
  */
 export function capture(pyodide, recording, { buildId, dirs = [] }) {
   const module = pyodide._module;
@@ -300,16 +265,12 @@ export function capture(pyodide, recording, { buildId, dirs = [] }) {
 
   const paths = [];
   for (const dir of [pyodide._api.sitePackages, ...dirs]) walkFiles(FS, dir, paths);
-  const files = []; // contents by reference now (MEMFS arrays), copied by seal()
+  const files = []; // contents by reference now (MEMFS arrays), copied by pack() after Ready
   const contents = [];
-  let offset = 0;
   for (const path of paths) {
     const node = FS.lookupPath(path).node;
-    const length = node.usedBytes;
-    const data = node.contents ? node.contents.subarray(0, length) : new Uint8Array(0);
-    files.push({ path, mode: node.mode, offset, length });
-    contents.push(data);
-    offset += pad(length);
+    files.push({ path, mode: node.mode });
+    contents.push(node.contents ? node.contents.subarray(0, node.usedBytes) : new Uint8Array(0));
   }
   lap('files');
 
@@ -329,179 +290,12 @@ export function capture(pyodide, recording, { buildId, dirs = [] }) {
     pyodide.runPython('import gc as _g; _g.enable(); del _g');
   }
   lap('memory');
-  const memoryPadded = memory.length % ALIGN ? (() => { const m = new Uint8Array(pad(memory.length)); m.set(memory); return m; })() : memory;
-
   const header = {
-    format: FORMAT, buildId, pyodide: pyodide.version,
+    buildId, pyodide: pyodide.version,
     tableLength: module.wasmTable.length, initialTableLength: recording.initial.length,
     libs: libInfo.map(({ instance, ...rest }) => rest),
-    slots, got, loadedPackages: loaded,
-    memory: { offset: 0, length: memory.length },
-    files: files.map((f) => ({ ...f, offset: f.offset + memoryPadded.length })),
+    slots, got, loadedPackages: loaded, files,
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const head = new Uint8Array(pad(16 + json.length));
-  head.set(new TextEncoder().encode(MAGIC), 0);
-  const view = new DataView(head.buffer);
-  view.setUint32(8, json.length, true);
-  head.set(json, 16);
-  const parts = [head, memoryPadded, contents];
-  const size = head.length + memoryPadded.length + offset;
   lap('header');
-  return { parts, size, sealed: false, info: { libs: libInfo.length, files: files.length, memory: memory.length, gone: stats.gone, ms } };
-}
-
-/** Write the checksum into a captured container (~10-20 ms for 50 MB: do it after Ready). */
-export function seal(captured) {
-  const [head, memory, contents] = captured.parts;
-  const files = new Uint8Array(captured.size - head.length - memory.length);
-  let at = 0;
-  for (const data of contents) {
-    files.set(data, at);
-    at += pad(data.length);
-  }
-  captured.parts = [head, memory, files];
-  const sum = checksum([head.subarray(16), memory, files]);
-  new DataView(head.buffer, head.byteOffset, head.byteLength).setUint32(12, sum, true);
-  captured.sealed = true;
-  return captured;
-}
-
-// --- parse + restore -----------------------------------------------------------------------------
-
-/** Check and split a container (a Uint8Array with a 4-byte-aligned offset). Throws if damaged. */
-export function parse(bytes, { buildId } = {}) {
-  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
-    throw new Error('snapshot: not a py_nn snapshot (bad magic)');
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const jsonLength = view.getUint32(8, true);
-  const expected = view.getUint32(12, true);
-  if (16 + jsonLength > bytes.length || bytes.length % 4) throw new Error('snapshot: truncated');
-  const headEnd = pad(16 + jsonLength);
-  if (checksum([bytes.subarray(16)]) !== expected) throw new Error('snapshot: checksum mismatch (damaged file)');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLength)));
-  if (header.format !== FORMAT) throw new Error(`snapshot: format ${header.format}, expected ${FORMAT}`);
-  if (buildId !== undefined && header.buildId !== buildId) {
-    throw new Error(`snapshot: made by build ${header.buildId}, this is build ${buildId}`);
-  }
-  const body = bytes.subarray(headEnd);
-  const memory = body.subarray(header.memory.offset, header.memory.offset + header.memory.length);
-  const file = (f) => body.subarray(f.offset, f.offset + f.length);
-  return { header, memory, file };
-}
-
-/** The import object Emscripten's loadWebAssemblyModule builds, with the recorded bases. */
-function importsFor(module, lib, localScope, exportsOf) {
-  const wasmImports = module.LDSO.loadedLibsByName.__main__.exports;
-  const resolve = (sym) => module.resolveGlobalSymbol(sym).sym || localScope[sym] || exportsOf()[sym];
-  const env = new Proxy({}, {
-    get(stubs, prop) {
-      if (prop === '__memory_base') return lib.memoryBase;
-      if (prop === '__table_base') return lib.tableBase;
-      if (prop in wasmImports && !wasmImports[prop].stub) return wasmImports[prop];
-      if (!(prop in stubs)) {
-        let resolved;
-        stubs[prop] = (...args) => {
-          resolved ||= resolve(prop);
-          if (!resolved) throw new Error(`Dynamic linking error: cannot resolve symbol ${prop}`);
-          return resolved(...args);
-        };
-      }
-      return stubs[prop];
-    },
-  });
-  return {
-    'GOT.mem': new Proxy({}, module.GOTHandler),
-    'GOT.func': new Proxy({}, module.GOTHandler),
-    env,
-    wasi_snapshot_preview1: env,
-  };
-}
-
-/**
- * Start Pyodide from a parsed snapshot (or a Promise of one: it is awaited while Pyodide's files
- * load): `loadPyodide` is pyodide.mjs's, `options` its usual options (indexURL...). Returns the
- * ready pyodide; throws if anything does not match.
- */
-export async function restore(loadPyodide, parsedOrPromise, options = {}) {
-  const t0 = performance.now();
-  const target = { pyodide: null };
-  const pending = Promise.resolve(parsedOrPromise);
-  const pyodide = await loadPyodide({
-    ...options, _loadSnapshot: pending.then((p) => p.memory), _snapshotDeserializer: apiDeserializer(target),
-  });
-  target.pyodide = pyodide;
-  const { header, memory, file } = await pending;
-  const t1 = performance.now();
-  if (pyodide.version !== header.pyodide) throw new Error(`snapshot: Pyodide ${header.pyodide}, this is ${pyodide.version}`);
-  const module = pyodide._module;
-  const FS = pyodide.FS;
-  const table = module.wasmTable;
-  if (table.length !== header.initialTableLength) {
-    throw new Error(`snapshot: the fresh table has ${table.length} slots, the snapshot expects ${header.initialTableLength}`);
-  }
-  const bytesOf = new Map();
-  for (const f of header.files) {
-    const data = file(f);
-    FS.mkdirTree(f.path.slice(0, f.path.lastIndexOf('/')));
-    FS.writeFile(f.path, data);
-    FS.chmod(f.path, f.mode & 0o7777);
-    bytesOf.set(f.path, data);
-  }
-  table.grow(header.tableLength - table.length);
-  const { GOT, LDSO } = module;
-  const heap = memory.subarray(new DataView(memory.buffer, memory.byteOffset, 8).getUint32(4, true)); // after Pyodide's header
-  const dsos = [];
-  const byName = new Map();
-  for (const lib of header.libs) {
-    const bytes = bytesOf.get(lib.file);
-    if (!bytes) throw new Error(`snapshot: ${lib.file} is not among the kept files`);
-    const meta = module.getDylinkMetadata(bytes);
-    if (meta.memorySize !== lib.memorySize || meta.tableSize !== lib.tableSize) throw new Error(`snapshot: ${lib.file} changed`);
-    const localScope = {};
-    for (const name of lib.needed) {
-      const dep = byName.get(name);
-      if (dep && !dep.global) Object.assign(localScope, dep.exports);
-    }
-    let exports = null;
-    const imports = importsFor(module, lib, localScope, () => exports);
-    const { instance } = await WebAssembly.instantiate(bytes, imports);
-    // the data segments were just written over the saved state of this library: put it back
-    module.HEAP8.set(heap.subarray(lib.memoryBase, lib.memoryBase + lib.memorySize), lib.memoryBase);
-    exports = {};
-    for (const [name, value] of Object.entries(instance.exports)) {
-      let v = typeof value === 'object' ? value.value : value;
-      if (typeof v === 'number') v += lib.memoryBase;
-      exports[name] = v;
-    }
-    if (!lib.global) Object.assign(localScope, exports);
-    const dso = { refcount: Infinity, name: lib.names[0], exports, global: lib.global, instance };
-    for (const name of lib.names) {
-      LDSO.loadedLibsByName[name] = dso;
-      byName.set(name, dso);
-    }
-    for (const h of lib.handles) LDSO.loadedLibsByHandle[h] = dso;
-    if (lib.global) module.mergeLibSymbols(exports, lib.names[0]);
-    dsos.push(dso);
-  }
-  const imports = LDSO.loadedLibsByName.__main__.exports;
-  for (const [i, owner] of header.slots) {
-    let fn = null;
-    if (owner && 'lib' in owner) fn = dsos[owner.lib].instance.exports[owner.name];
-    else if (owner && 'main' in owner) fn = imports[owner.main];
-    else if (owner && 'js' in owner) fn = module.convertJsFunctionToWasm(imports[owner.js], owner.sig);
-    if (owner && typeof fn !== 'function') throw new Error(`snapshot: cannot refill table slot ${i}`);
-    module.setWasmTableEntry(i, fn);
-  }
-  for (const [name, value] of Object.entries(header.got)) {
-    GOT[name] ||= new WebAssembly.Global({ value: 'i32', mutable: true });
-    GOT[name].value = value;
-  }
-  module.updateTableMap(0, table.length);
-  Object.assign(pyodide.loadedPackages, header.loadedPackages);
-  if (module.__hiwire_set(6, pyodide.loadedPackages) < 0) throw new Error('snapshot: cannot refill hiwire slot 6');
-  pyodide.runPython('import gc as _g; _g.enable(); del _g');
-  restore.ms = { loadPyodide: Math.round(t1 - t0), libraries: Math.round(performance.now() - t1) };
-  return pyodide;
+  return { header, memory, contents, info: { libs: libInfo.length, files: files.length, memory: memory.length, gone: stats.gone, ms } };
 }

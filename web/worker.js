@@ -24,7 +24,7 @@ import {
   UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop,
 } from './worker-util.js';
 import { openSnapshot, recorder, saveInBackground } from './snapshot-store.js';
-import { restore as restoreSnapshot } from './snapshot.js';
+import { restore as restoreSnapshot } from './snapshot-restore.js';
 
 const SITE = new URL('./', import.meta.url);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py

@@ -87,7 +87,7 @@ def damage(app, build_id: str, how: str):
             if (how === 'flip') {
                 for (let i = 0; i < 64; i++) bytes[(bytes.length >> 1) + i] ^= 0x5a;
             } else {
-                const { checksum } = await import(new URL('./snapshot.js', location.href).href);
+                const { checksum } = await import(new URL('./snapshot-format.js', location.href).href);
                 const view = new DataView(bytes.buffer);
                 const length = view.getUint32(8, true);
                 const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length)));

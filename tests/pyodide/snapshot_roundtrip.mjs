@@ -15,6 +15,8 @@ const build = readBuildInfo(site);
 const indexURL = path.join(site, 'pyodide') + path.sep;
 const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
 const snapshot = await import(pathToFileURL(path.join(site, 'snapshot.js')).href);
+const { pack, parse } = await import(pathToFileURL(path.join(site, 'snapshot-format.js')).href);
+const { restore } = await import(pathToFileURL(path.join(site, 'snapshot-restore.js')).href);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge';
 const MODULES = ['bridge.py', 'usercode.py', 'codegen.py', 'codemodel.py'];
 const t = () => performance.now();
@@ -77,22 +79,23 @@ if (args.mode === 'capture') {
   const cap = snapshot.capture(pyodide, recording, { buildId: build.build_id, dirs: [BRIDGE_DIR] });
   out.captureMs = t() - t1;
   const t2 = t();
-  snapshot.seal(cap);
-  out.sealMs = t() - t2;
-  const all = new Uint8Array(cap.size);
+  const { parts, size } = await pack(cap.header, cap.memory, cap.contents);
+  out.packMs = t() - t2;
+  const all = new Uint8Array(size);
   let at = 0;
-  for (const p of cap.parts) { all.set(p, at); at += p.length; }
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  if (at !== size) throw new Error(`packed ${at} bytes, expected ${size}`);
   writeFileSync(args.out, all);
-  out.size = cap.size;
+  out.size = size;
   out.info = cap.info;
   out.result = exercise(pyodide);
 } else if (args.mode === 'restore') {
   const buf = readFileSync(args.in);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
   const t0 = t();
-  const parsed = snapshot.parse(bytes, { buildId: build.build_id });
+  const parsed = parse(bytes, { buildId: build.build_id });
   out.parseMs = t() - t0;
-  const pyodide = await snapshot.restore(loadPyodide, parsed, { indexURL });
+  const pyodide = await restore(loadPyodide, parsed, { indexURL });
   out.restoreMs = t() - t0;
   out.result = exercise(pyodide);
 } else {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checksum, parse } from '../../web/snapshot.js';
+import { checksum, parse } from '../../web/snapshot-format.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SITE = process.env.PYNN_SITE_DIR || path.join(ROOT, 'site');
