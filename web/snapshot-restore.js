@@ -74,6 +74,14 @@ export async function restore(loadPyodide, parsedOrPromise, options = {}) {
   const t0 = performance.now();
   const target = { pyodide: null };
   const pending = Promise.resolve(parsedOrPromise);
+  // compile the libraries while Pyodide loads (background threads; instantiated in order below)
+  const compiled = pending.then(({ header, file }) => header.libs.map((lib) => {
+    const entry = header.files.find((f) => f.path === lib.file);
+    const promise = entry ? WebAssembly.compile(file(entry)) : Promise.reject(new Error(`snapshot: ${lib.file} is not among the kept files`));
+    promise.catch(() => {}); // awaited below
+    return promise;
+  }));
+  compiled.catch(() => {});
   const pyodide = await loadPyodide({
     ...options, _loadSnapshot: pending.then((p) => p.memory), _snapshotDeserializer: apiDeserializer(target),
   });
@@ -100,7 +108,8 @@ export async function restore(loadPyodide, parsedOrPromise, options = {}) {
   const heap = memory.subarray(new DataView(memory.buffer, memory.byteOffset, 8).getUint32(4, true)); // after Pyodide's header
   const dsos = [];
   const byName = new Map();
-  for (const lib of header.libs) {
+  const modules = await compiled;
+  for (const [k, lib] of header.libs.entries()) {
     const bytes = bytesOf.get(lib.file);
     if (!bytes) throw new Error(`snapshot: ${lib.file} is not among the kept files`);
     const meta = module.getDylinkMetadata(bytes);
@@ -112,7 +121,7 @@ export async function restore(loadPyodide, parsedOrPromise, options = {}) {
     }
     let exports = null;
     const imports = importsFor(module, lib, localScope, () => exports);
-    const { instance } = await WebAssembly.instantiate(bytes, imports);
+    const instance = await WebAssembly.instantiate(await modules[k], imports);
     // the data segments were just written over the saved state of this library: put it back
     module.HEAP8.set(heap.subarray(lib.memoryBase, lib.memoryBase + lib.memorySize), lib.memoryBase);
     exports = {};

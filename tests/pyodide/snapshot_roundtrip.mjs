@@ -50,8 +50,12 @@ function exercise(pyodide) {
   const dataDir = path.join(site, path.dirname(build.data));
   const images = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-images.u8')));
   const labels = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-labels.u8')));
+  const modelText = readFileSync(path.join(site, build.model), 'utf8');
+  const t0 = t();
   session.load_data(images, labels);
-  session.load_model(readFileSync(path.join(site, build.model), 'utf8'));
+  const t1 = t();
+  session.load_model(modelText);
+  const ms = { data: Math.round(t1 - t0), model: Math.round(t() - t1) };
   const { inputs, train } = build.shape;
   const predictions = [];
   for (const i of [train, train + 1, train + 7]) {
@@ -60,6 +64,15 @@ function exercise(pyodide) {
     predictions.push(JSON.parse(session.predict(px)).probabilities);
   }
   const about = JSON.parse(session.about());
+  // modules first imported after the snapshot: a numpy extension (its library was restored),
+  // pure-Python numpy and stdlib modules (files written back, the stdlib zip)
+  const late = pyodide.runPython(`
+import sys
+fresh = [m for m in ("numpy._core._rational_tests", "numpy.polynomial", "email.mime.text") if m not in sys.modules]
+from numpy._core._rational_tests import rational
+import numpy.polynomial, email.mime.text
+[fresh, str(rational(3, 4) * rational(2, 3)), numpy.polynomial.Polynomial([1, 2, 3])(2.0)]
+`).toJs();
   const cfg = { hidden: [32], epochs: 1, samples: 512, batchSize: 32, learningRate: 0.05, optimizer: 'sgd', seed: 3 };
   session.fit_start(JSON.stringify(cfg), null, null);
   let slice;
@@ -67,7 +80,7 @@ function exercise(pyodide) {
   const fit = JSON.parse(session.fit_finish(false, '{}'));
   session.destroy();
   bridge.destroy();
-  return { predictions, about, slice: slice.error || null, fit };
+  return { predictions, about, late, slice: slice.error || null, fit, ms };
 }
 
 const out = {};
