@@ -15,7 +15,9 @@
 //
 // Start-up stages behind one promise (`ready`) that every request awaits: runtime ("Loading
 // Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…") → bridge.py → data +
-// model ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`.
+// model ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`. A repeat
+// visit of the same build restores runtime..bridge from a snapshot (snapshot-start.js; any failure
+// falls back to these stages); `stages.snapshot` in the init result says "restored"/"saved"/"none".
 //
 // Adding a request: a bridge.Session method returning JSON, and a line in `handlers` that calls
 // it with `call(name, ...args)`.
@@ -23,8 +25,7 @@
 import {
   UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop,
 } from './worker-util.js';
-import { openSnapshot, recorder, saveInBackground } from './snapshot-store.js';
-import { restore as restoreSnapshot } from './snapshot-restore.js';
+import { startPython } from './snapshot-start.js';
 
 const SITE = new URL('./', import.meta.url);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
@@ -37,6 +38,7 @@ const methods = new Map(); // its bound methods, fetched once each (PyProxies ke
 let build = null; // build.json
 let ready = null; // Promise of the start-up stages
 let training = null; // {stopRequested} while a fit runs
+let restoredFrom = null; // the snapshot this start came from (deleted if a later stage fails)
 // The Code panel's Python modules, written next to bridge.py (codemodel.py is a base of bridge.Session).
 const CODE_MODULES = ['usercode.py', 'codegen.py', 'codemodel.py'];
 
@@ -190,48 +192,27 @@ async function stageModel(restore, modelURL, modelPromise) {
   }
 }
 
-/**
- * runtime → packages → py_nn → bridge, or runtime (restored from the snapshot of an earlier visit of
- * this build, snapshot.js) → bridge. A snapshot that fails in any way is deleted and the normal
- * start runs; a normal start captures one (tens of ms) that is written after Ready.
- * Returns how Ready was reached: "restored", "saved" (captured, written in the background) or "none".
- */
-async function startPython(id, timed, stages, bridge) {
-  const snapshot = await timed('snapshotRead', () => openSnapshot(build.build_id));
-  if (snapshot) {
-    try {
-      await timed('runtime', () => stageRuntime(id, (load, options) => restoreSnapshot(load, snapshot.parsed, options)));
-      await timed('bridge', bridge);
-      Object.assign(stages, { snapshotRestore: restoreSnapshot.ms, snapshotRead: snapshot.ms });
-      return 'restored';
-    } catch (err) {
-      console.info('[pynn snapshot] restore failed, starting normally:', err && err.message);
-      await snapshot.discard();
-      pyodide = null;
-      session = null;
-      methods.clear();
-    }
-  }
-  const rec = build.build_id ? recorder() : null;
-  try {
-    await timed('runtime', () => stageRuntime(id, async (load, options) => {
-      const started = await load(rec ? { ...options, ...rec.options } : options);
-      if (rec) rec.start(started);
-      return started;
-    }));
-    await timed('packages', () => stagePackages(id));
-    await timed('py_nn', () => stagePyNN(id));
-  } finally {
-    if (rec) rec.stop();
-  }
-  await timed('bridge', bridge);
-  const captured = rec && await timed('snapshotCapture', async () => rec.capture(pyodide, build.build_id, [BRIDGE_DIR]));
-  if (!captured) return 'none';
-  setTimeout(() => saveInBackground(captured, build.build_id), 0); // after the init reply
-  return 'saved';
+function forgetPython() {
+  pyodide = null;
+  session = null;
+  methods.clear();
 }
 
+/** Start; if a start from a snapshot fails in a later stage, delete it and start normally. */
 async function init(id, payload) {
+  try {
+    return await initOnce(id, payload);
+  } catch (err) {
+    if (!restoredFrom) throw err;
+    console.info('[pynn snapshot] a start from the snapshot failed, starting normally:', err && err.message);
+    await restoredFrom.discard();
+    restoredFrom = null;
+    forgetPython();
+    return initOnce(id, payload);
+  }
+}
+
+async function initOnce(id, payload) {
   const t0 = performance.now();
   build = await stageBuildInfo();
   const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
@@ -252,7 +233,17 @@ async function init(id, payload) {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  stages.snapshot = await startPython(id, timed, stages, () => stageBridge(bridgePromise, modulesPromise));
+  const start = await startPython({ // runtime → packages → py_nn → bridge, or all from a snapshot
+    buildId: build.build_id, dirs: [BRIDGE_DIR], timed, stages, reset: forgetPython, current: () => pyodide,
+    runtime: (how) => stageRuntime(id, how),
+    install: async () => {
+      await timed('packages', () => stagePackages(id));
+      await timed('py_nn', () => stagePyNN(id));
+    },
+    bridge: () => stageBridge(bridgePromise, modulesPromise),
+  });
+  stages.snapshot = start.how; // "restored" | "saved" | "none"
+  restoredFrom = start.how === 'restored' ? start : null;
   const data = await timed('data', () => stageData(id, dataPromise));
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version, kernel } = callJson('about');
