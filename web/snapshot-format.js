@@ -9,37 +9,45 @@
 //   files:  the kept files of Pyodide's file system, one after another
 
 const MAGIC = 'PYNNSNAP';
-export const FORMAT = 2;
+export const FORMAT = 3;
 const ALIGN = 16;
 const PAGE = 4096;
 const SLICE = 4 << 20; // bytes checked or scanned between two yields
 
 export const pad = (n) => Math.ceil(n / ALIGN) * ALIGN;
 
-/** An incremental 32-bit checksum over 4-byte-aligned Uint8Arrays, fed in order. */
+/** An incremental 32-bit checksum over Uint8Arrays of whole 16-byte blocks, fed in order. */
 export class Checksum {
-  // Fletcher-style: two running sums (a chain of additions, ~1 ns a word). Not cryptographic:
-  // it finds a truncated, shifted or damaged file, which is all a cache needs.
+  // Fletcher-style running sums in four lanes (word i goes to lane i % 4: four independent chains
+  // of additions, ~4 ms for 38 MB once optimized). Not cryptographic: it finds a truncated,
+  // shifted or damaged file, which is all a cache needs.
   constructor() {
-    this.a = 1;
-    this.b = 0;
+    this.s = new Int32Array([1, 0, 0, 0, 0, 0, 0, 0]); // a0..a3, b0..b3
   }
 
   update(part) {
-    if (part.byteLength % 4 || part.byteOffset % 4) throw new Error('checksum: parts must be 4-byte aligned');
-    const words = new Uint32Array(part.buffer, part.byteOffset, part.byteLength / 4);
-    let { a, b } = this;
-    for (let i = 0; i < words.length; i++) {
-      a = (a + words[i]) | 0;
-      b = (b + a) | 0;
+    if (part.byteLength % 16 || part.byteOffset % 4) throw new Error('checksum: parts must be 16-byte aligned');
+    const w = new Uint32Array(part.buffer, part.byteOffset, part.byteLength / 4);
+    const { s } = this;
+    let [a0, a1, a2, a3, b0, b1, b2, b3] = s;
+    for (let i = 0; i < w.length; i += 4) {
+      a0 = (a0 + w[i]) | 0;
+      b0 = (b0 + a0) | 0;
+      a1 = (a1 + w[i + 1]) | 0;
+      b1 = (b1 + a1) | 0;
+      a2 = (a2 + w[i + 2]) | 0;
+      b2 = (b2 + a2) | 0;
+      a3 = (a3 + w[i + 3]) | 0;
+      b3 = (b3 + a3) | 0;
     }
-    this.a = a;
-    this.b = b;
+    s.set([a0, a1, a2, a3, b0, b1, b2, b3]);
     return this;
   }
 
   value() {
-    return (Math.imul(this.a, 0x9e3779b1) ^ this.b) >>> 0;
+    let h = 0x811c9dc5;
+    for (const v of this.s) h = Math.imul(h ^ v, 16777619);
+    return h >>> 0;
   }
 }
 
@@ -117,7 +125,7 @@ export function parse(bytes, { buildId } = {}) {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const jsonLength = view.getUint32(8, true);
-  if (16 + jsonLength > bytes.length || bytes.length % 4) throw new Error('snapshot: truncated');
+  if (16 + jsonLength > bytes.length || bytes.length % 16) throw new Error('snapshot: truncated');
   if (checksum([bytes.subarray(16)]) !== view.getUint32(12, true)) throw new Error('snapshot: checksum mismatch (damaged file)');
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLength)));
   if (header.format !== FORMAT) throw new Error(`snapshot: format ${header.format}, expected ${FORMAT}`);

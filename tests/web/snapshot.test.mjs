@@ -25,7 +25,7 @@ function run(...args) {
   return JSON.parse(out.trim().split('\n').pop());
 }
 
-test('checksum: any changed word changes it; parts may be split anywhere on a word', () => {
+test('checksum: any changed word changes it; parts may be split on any 16-byte boundary', () => {
   const a = new Uint8Array(4096).map((_, i) => (i * 7) & 255);
   const whole = checksum([a]);
   assert.equal(checksum([a.subarray(0, 1024), a.subarray(1024)]), whole);
@@ -33,9 +33,13 @@ test('checksum: any changed word changes it; parts may be split anywhere on a wo
   b[2001] ^= 1;
   assert.notEqual(checksum([b]), whole);
   const swapped = a.slice();
-  swapped.set(a.subarray(0, 4), 4);
-  swapped.set(a.subarray(4, 8), 0);
-  assert.notEqual(checksum([swapped]), whole, 'two words swapped');
+  swapped.set(a.subarray(0, 16), 16);
+  swapped.set(a.subarray(16, 32), 0);
+  assert.notEqual(checksum([swapped]), whole, 'two blocks swapped');
+  const shifted = a.slice();
+  shifted.set(a.subarray(0, 4), 4);
+  shifted.set(a.subarray(4, 8), 0);
+  assert.notEqual(checksum([shifted]), whole, 'two words swapped');
   assert.throws(() => checksum([new Uint8Array(6)]), /aligned/);
 });
 
