@@ -12,7 +12,7 @@ const MAGIC = 'PYNNSNAP';
 export const FORMAT = 3;
 const ALIGN = 16;
 const PAGE = 4096;
-const SLICE = 4 << 20; // bytes checked or scanned between two yields
+const SLICE = 1 << 20; // bytes checked, scanned or copied between two yields (~1 ms)
 
 export const pad = (n) => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -86,14 +86,19 @@ export async function pack(header, memory, contents, rest = async () => {}) {
   const total = contents.reduce((n, data) => n + pad(data.length), 0);
   const blob = new Uint8Array(total); // the files, each padded: ~12 MB copied once, here
   let offset = 0;
-  const files = header.files.map((f, i) => {
+  const files = [];
+  let copied = 0;
+  for (const [i, f] of header.files.entries()) {
     const data = contents[i];
     blob.set(data, offset);
-    const entry = { ...f, offset: memoryLength + offset, length: data.length };
+    files.push({ ...f, offset: memoryLength + offset, length: data.length });
     offset += pad(data.length);
-    return entry;
-  });
-  await rest();
+    copied += data.length;
+    if (copied >= SLICE) {
+      copied = 0;
+      await rest();
+    }
+  }
   const json = new TextEncoder().encode(JSON.stringify({
     ...header, format: FORMAT, files, memory: { prefix, heap: heap.length, page: PAGE, bitmap: bitmap.length },
   }));

@@ -12,7 +12,7 @@ import { pack, parse } from './snapshot-format.js';
 
 export const DIR = 'pynn-snapshots';
 const SUFFIX = '.snapshot';
-const CHUNK = 4 << 20; // bytes written per slice (a few ms), so requests are answered in between
+const CHUNK = 2 << 20; // bytes written per slice (a few ms), so requests are answered in between
 const SAVE_DELAY_MS = 300; // let the first drawings after Ready go first
 
 const warn = (...args) => console.info('[pynn snapshot]', ...args); // info: not a page problem
