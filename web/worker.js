@@ -15,10 +15,12 @@
 //
 // Start-up stages behind one promise (`ready`) that every request awaits: runtime ("Loading
 // Pyodide…") → packages ("Loading NumPy…") → py_nn ("Installing py_nn…") → bridge.py → model
-// ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`. The digits are
-// not part of start-up: the first request in NEEDS_DIGITS fetches build.json's `digits` (gzipped,
-// decoded with DecompressionStream); a failure is that request's error (kind "data") and the
-// next such request tries again.
+// ("Loading model…"). build.json gives `packages` (for loadPackage) and `shape`. A repeat visit of
+// the same build restores runtime..bridge from a snapshot (snapshot-start.js; any failure falls
+// back to these stages); `stages.snapshot` in the init result says "restored"/"saved"/"none".
+// The digits are not part of start-up: the first request in NEEDS_DIGITS fetches build.json's
+// `digits` (gzipped, decoded with DecompressionStream); a failure is that request's error (kind
+// "data") and the next such request tries again.
 //
 // Adding a request: a bridge.Session method returning JSON, and a line in `handlers` that calls
 // it with `call(name, ...args)`.
@@ -26,6 +28,7 @@
 import {
   UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop, gunzip,
 } from './worker-util.js';
+import { startPython } from './snapshot-start.js';
 
 const SITE = new URL('./', import.meta.url);
 const BRIDGE_DIR = '/home/pyodide/pynn_bridge';
@@ -39,6 +42,7 @@ const methods = new Map(); // its bound methods, fetched once each (PyProxies ke
 let build = null; // build.json
 let ready = null; // Promise of the start-up stages
 let training = null; // {stopRequested} while a fit runs
+let restoredFrom = null; // the snapshot this start came from (deleted if a later stage fails)
 // The Code panel's Python modules, written next to bridge.py (codemodel.py is a base of bridge.Session).
 const CODE_MODULES = ['usercode.py', 'codegen.py', 'codemodel.py'];
 
@@ -73,7 +77,8 @@ async function stageBuildInfo() {
   return info;
 }
 
-async function stageRuntime(id) {
+/** Start Pyodide; `start(loadPyodide, options)` is loadPyodide itself or a snapshot restore. */
+async function stageRuntime(id, start = (load, options) => load(options)) {
   progress(id, { stage: 'runtime', text: 'Loading Pyodide…' });
   const indexURL = new URL('./pyodide/', SITE);
   const moduleURL = new URL('pyodide.mjs', indexURL);
@@ -86,7 +91,7 @@ async function stageRuntime(id) {
   const core = PYODIDE_CORE.map((name) => new URL(name, indexURL));
   const unreachable = (url) => fatal(`Pyodide cannot start: ${url.pathname} could not be fetched. Is the site still being served?`, url);
   try {
-    pyodide = await unlessUnreachable(mod.loadPyodide({ indexURL: indexURL.href }), core, unreachable);
+    pyodide = await unlessUnreachable(start(mod.loadPyodide, { indexURL: indexURL.href }), core, unreachable);
   } catch (err) {
     if (err instanceof UserError) throw err;
     const missing = await firstUnreachable(core);
@@ -234,13 +239,21 @@ async function stageModel(restore, modelURL, modelPromise) {
 
 /**
  * build.json, then everything start-up needs whatever the page asks, all at once: the fetches of
- * the py_nn wheel, bridge.py and the Code panel's modules, and the runtime and packages stages.
- * Started when the worker loads (boot.js creates it at the top of the page, well before `init`
- * arrives), awaited by init. Each promise rejects with a clear fatal error, reported by init.
+ * the py_nn wheel, bridge.py and the Code panel's modules, and Python itself (runtime → packages →
+ * py_nn → bridge, or all of it from a snapshot). Started when the worker loads (boot.js creates it
+ * at the top of the page, well before `init` arrives), awaited by init. Each promise rejects with
+ * a clear fatal error, reported by init. `stages` collects the stage times (ms).
  */
 function startFetches() {
   if (fetches) return fetches;
   const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
+  const stages = {};
+  const timed = async (name, fn) => {
+    const t = performance.now();
+    const out = await fn();
+    stages[name] = Math.round(performance.now() - t);
+    return out;
+  };
   fetches = stageBuildInfo().then((info) => {
     build = info;
     const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
@@ -251,10 +264,17 @@ function startFetches() {
       const url = new URL(name, SITE);
       return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
     })));
-    // Pyodide and its packages need nothing from the page either: they start now too
-    const runtime = background(stageRuntime(null));
-    const packages = background(runtime.then(() => stagePackages(null)));
-    return { wheelURL, wheelPromise, bridgePromise, modulesPromise, runtime, packages };
+    // Python needs nothing from the page either: it starts now too
+    const python = background(startPython({
+      buildId: build.build_id, dirs: [BRIDGE_DIR], timed, stages, reset: forgetPython, current: () => pyodide,
+      runtime: (how) => stageRuntime(null, how),
+      install: async () => {
+        await timed('packages', () => stagePackages(null));
+        await timed('py_nn', () => stagePyNN(null, wheelURL, wheelPromise));
+      },
+      bridge: () => stageBridge(bridgePromise, modulesPromise),
+    }));
+    return { python, stages };
   });
   fetches.catch(() => {});
   return fetches;
@@ -262,11 +282,32 @@ function startFetches() {
 let fetches = null;
 startFetches();
 
+function forgetPython() {
+  pyodide = null;
+  session = null;
+  methods.clear();
+}
+
+/** Start; if a start from a snapshot fails in a later stage, delete it and start normally. */
 async function init(id, payload) {
+  try {
+    return await initOnce(id, payload);
+  } catch (err) {
+    if (!restoredFrom) throw err;
+    console.info('[pynn snapshot] a start from the snapshot failed, starting normally:', err && err.message);
+    await restoredFrom.discard();
+    restoredFrom = null;
+    forgetPython();
+    fetches = null; // start everything again, normally this time (the snapshot is gone)
+    return initOnce(id, payload);
+  }
+}
+
+async function initOnce(id, payload) {
   const t0 = performance.now();
   initId = id;
   if (earlyStage) progress(id, earlyStage);
-  const { wheelURL, wheelPromise, bridgePromise, modulesPromise, runtime, packages } = await startFetches();
+  const { python, stages: early } = await startFetches();
   const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
@@ -278,10 +319,10 @@ async function init(id, payload) {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  await timed('runtime', () => runtime); // begun when the worker loaded: this is the wait left
-  await timed('packages', () => packages);
-  await timed('py_nn', () => stagePyNN(id, wheelURL, wheelPromise));
-  await timed('bridge', () => stageBridge(bridgePromise, modulesPromise));
+  const start = await timed('python', () => python); // begun when the worker loaded: this is the wait left
+  Object.assign(stages, early);
+  stages.snapshot = start.how; // "restored" | "saved" | "none"
+  restoredFrom = start.how === 'restored' ? start : null;
   progress(id, { stage: 'model', text: 'Loading model…' });
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version, kernel } = callJson('about');

@@ -1,0 +1,120 @@
+// snapshot_roundtrip.mjs: web/snapshot.js in Node. Start Pyodide as the worker does (numpy,
+// micropip, the py_nn wheel, bridge.py imported), capture a snapshot, restore it in this or a new
+// process, and print what both runtimes predict and train (JSON on stdout).
+//   node snapshot_roundtrip.mjs --site site --mode capture --out /tmp/s.bin
+//   node snapshot_roundtrip.mjs --site site --mode restore --in /tmp/s.bin
+//   node snapshot_roundtrip.mjs --site site --mode normal
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs, readBuildInfo } from './common.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+const site = path.resolve(args.site || 'site');
+const build = readBuildInfo(site);
+const indexURL = path.join(site, 'pyodide') + path.sep;
+const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
+const snapshot = await import(pathToFileURL(path.join(site, 'snapshot.js')).href);
+const { pack, parse } = await import(pathToFileURL(path.join(site, 'snapshot-format.js')).href);
+const { restore } = await import(pathToFileURL(path.join(site, 'snapshot-restore.js')).href);
+const BRIDGE_DIR = '/home/pyodide/pynn_bridge';
+const MODULES = ['bridge.py', 'usercode.py', 'codegen.py', 'codemodel.py'];
+const t = () => performance.now();
+
+async function normalStart(makeSnapshot) {
+  const pyodide = await loadPyodide({ indexURL, ...(makeSnapshot ? snapshot.captureOptions() : {}) });
+  const recording = makeSnapshot ? snapshot.startRecording(pyodide) : null;
+  try {
+    await pyodide.loadPackage(build.packages, { messageCallback: () => {} });
+    const wheel = path.join(site, build.wheel);
+    const fsWheel = `/tmp/${path.basename(wheel)}`;
+    pyodide.FS.writeFile(fsWheel, readFileSync(wheel));
+    const micropip = pyodide.pyimport('micropip');
+    await micropip.install(`emfs:${fsWheel}`);
+    micropip.destroy();
+    pyodide.FS.unlink(fsWheel);
+    pyodide.FS.mkdirTree(BRIDGE_DIR);
+    for (const name of MODULES) pyodide.FS.writeFile(`${BRIDGE_DIR}/${name}`, readFileSync(path.join(site, name)));
+    pyodide.runPython(`import sys\nif ${JSON.stringify(BRIDGE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(BRIDGE_DIR)})`);
+    pyodide.pyimport('bridge').destroy();
+  } finally {
+    if (recording) recording.stop();
+  }
+  return { pyodide, recording };
+}
+
+/** Predict held-out digits with the default model, then train one short epoch; all as numbers. */
+function exercise(pyodide) {
+  const bridge = pyodide.pyimport('bridge');
+  const session = bridge.Session(JSON.stringify(build.shape));
+  const dataDir = path.join(site, path.dirname(build.data));
+  const images = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-images.u8')));
+  const labels = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-labels.u8')));
+  const modelText = readFileSync(path.join(site, build.model), 'utf8');
+  const t0 = t();
+  session.load_data(images, labels);
+  const t1 = t();
+  session.load_model(modelText);
+  const ms = { data: Math.round(t1 - t0), model: Math.round(t() - t1) };
+  const { inputs, train } = build.shape;
+  const predictions = [];
+  for (const i of [train, train + 1, train + 7]) {
+    const px = new Float32Array(inputs);
+    for (let j = 0; j < inputs; j++) px[j] = images[i * inputs + j] / 255;
+    predictions.push(JSON.parse(session.predict(px)).probabilities);
+  }
+  const about = JSON.parse(session.about());
+  // modules first imported after the snapshot: a numpy extension (its library was restored),
+  // pure-Python numpy and stdlib modules (files written back, the stdlib zip)
+  const late = pyodide.runPython(`
+import sys
+fresh = [m for m in ("numpy._core._rational_tests", "numpy.polynomial", "email.mime.text") if m not in sys.modules]
+from numpy._core._rational_tests import rational
+import numpy.polynomial, email.mime.text
+[fresh, str(rational(3, 4) * rational(2, 3)), numpy.polynomial.Polynomial([1, 2, 3])(2.0)]
+`).toJs();
+  const cfg = { hidden: [32], epochs: 1, samples: 512, batchSize: 32, learningRate: 0.05, optimizer: 'sgd', seed: 3 };
+  session.fit_start(JSON.stringify(cfg), null, null);
+  let slice;
+  do slice = JSON.parse(session.fit_slice(1000)); while (!slice.done && !slice.error);
+  const fit = JSON.parse(session.fit_finish(false, '{}'));
+  session.destroy();
+  bridge.destroy();
+  return { predictions, about, late, slice: slice.error || null, fit, ms };
+}
+
+const out = {};
+if (args.mode === 'capture') {
+  const t0 = t();
+  const { pyodide, recording } = await normalStart(true);
+  out.startMs = t() - t0;
+  const t1 = t();
+  const cap = snapshot.capture(pyodide, recording, { buildId: build.build_id, dirs: [BRIDGE_DIR] });
+  out.captureMs = t() - t1;
+  const t2 = t();
+  const { parts, size } = await pack(cap.header, cap.memory, cap.contents);
+  out.packMs = t() - t2;
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  if (at !== size) throw new Error(`packed ${at} bytes, expected ${size}`);
+  writeFileSync(args.out, all);
+  out.size = size;
+  out.info = cap.info;
+  out.result = exercise(pyodide);
+} else if (args.mode === 'restore') {
+  const buf = readFileSync(args.in);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
+  const t0 = t();
+  const parsed = parse(bytes, { buildId: build.build_id });
+  out.parseMs = t() - t0;
+  const pyodide = await restore(loadPyodide, parsed, { indexURL });
+  out.restoreMs = t() - t0;
+  out.result = exercise(pyodide);
+} else {
+  const t0 = t();
+  const { pyodide } = await normalStart(false);
+  out.startMs = t() - t0;
+  out.result = exercise(pyodide);
+}
+process.stdout.write(JSON.stringify(out) + '\n');

@@ -1,0 +1,167 @@
+// snapshot-store.js: where the worker keeps the start-up snapshot (snapshot.js makes and restores
+// it): one file per build in the Origin Private File System, `pynn-snapshots/<build_id>.snapshot`.
+// Every function here fails quietly (returns null / false): without OPFS, with a full disk, a lock
+// held by another tab or a damaged file, the page simply starts the normal way. Worker only.
+//
+//   openSnapshot(buildId)   -> {parsed: Promise, discard()} | null   (deletes other builds' files)
+//   recorder()              -> the start-up hooks for a first visit (null if OPFS is unavailable)
+//   saveInBackground(...)   -> writes a captured snapshot after Ready, in slices, never for long
+
+import { startRecording, capture, captureOptions } from './snapshot.js';
+import { pack, parse } from './snapshot-format.js';
+
+export const DIR = 'pynn-snapshots';
+const SUFFIX = '.snapshot';
+const CHUNK = 2 << 20; // bytes written per slice (a few ms), so requests are answered in between
+const SAVE_DELAY_MS = 300; // let the first drawings after Ready go first
+
+const warn = (...args) => console.info('[pynn snapshot]', ...args); // info: not a page problem
+
+async function folder(create = false) {
+  if (!globalThis.navigator || !navigator.storage || !navigator.storage.getDirectory) return null;
+  const root = await navigator.storage.getDirectory();
+  try {
+    return await root.getDirectoryHandle(DIR, { create });
+  } catch (_) {
+    return null;
+  }
+}
+
+async function removeQuietly(dir, name) {
+  try {
+    await dir.removeEntry(name);
+  } catch (_) { /* locked by another tab, or already gone */ }
+}
+
+/** Read a whole file: a sync access handle (fastest, exclusive), else the File. */
+async function readAll(handle) {
+  let access = null;
+  try {
+    access = await handle.createSyncAccessHandle();
+  } catch (_) { /* another tab reads or writes it: use the File */ }
+  if (!access) return new Uint8Array(await (await handle.getFile()).arrayBuffer());
+  try {
+    const bytes = new Uint8Array(access.getSize());
+    if (access.read(bytes, { at: 0 }) !== bytes.length) throw new Error('short read');
+    return bytes;
+  } finally {
+    access.close();
+  }
+}
+
+/**
+ * The snapshot of this build, if there is one: {parsed (a Promise: read and checked), discard()}.
+ * Deletes other builds' snapshots. The read runs while Pyodide's own files load.
+ */
+export async function openSnapshot(buildId) {
+  try {
+    const dir = await folder();
+    if (!dir) return null;
+    const mine = `${buildId}${SUFFIX}`;
+    let handle = null;
+    for await (const [name, entry] of dir.entries()) {
+      if (name === mine && entry.kind === 'file') handle = entry;
+      else if (!name.startsWith(`${buildId}.`)) await removeQuietly(dir, name); // an older build's
+    }
+    if (!handle) return null;
+    const ms = {};
+    const parsed = (async () => {
+      const t0 = performance.now();
+      const bytes = await readAll(handle);
+      const t1 = performance.now();
+      const out = parse(bytes, { buildId });
+      Object.assign(ms, { read: Math.round(t1 - t0), check: Math.round(performance.now() - t1), size: bytes.length });
+      return out;
+    })();
+    parsed.catch(() => {}); // the restore reports it
+    return { parsed, discard: () => removeQuietly(dir, mine), ms };
+  } catch (err) {
+    warn(`not read: ${err.message}`);
+    return null;
+  }
+}
+
+/** Hooks for a first visit: loadPyodide options and the recorder of numpy's libraries. */
+export function recorder() {
+  if (!globalThis.navigator || !navigator.storage || !navigator.storage.getDirectory) return null;
+  let recording = null;
+  return {
+    options: captureOptions(),
+    start(pyodide) {
+      try {
+        recording = startRecording(pyodide);
+      } catch (err) {
+        warn(`not recording: ${err.message}`);
+      }
+    },
+    stop() {
+      if (recording) recording.stop();
+    },
+    /** Capture now (synchronous, tens of ms); null if it cannot be done. */
+    capture(pyodide, buildId, dirs) {
+      if (!recording) return null;
+      recording.stop();
+      try {
+        return capture(pyodide, recording, { buildId, dirs });
+      } catch (err) {
+        warn(`not captured: ${err.message}`);
+        return null;
+      } finally {
+        recording = null;
+      }
+    },
+  };
+}
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Pack and write `captured` to OPFS after a short delay, in slices. Resolves to true if written. */
+export async function saveInBackground(captured, buildId) {
+  const name = `${buildId}${SUFFIX}`;
+  const temp = `${buildId}.partial`;
+  let dir = null;
+  let access = null;
+  try {
+    await pause(SAVE_DELAY_MS);
+    const { parts, size } = await pack(captured.header, captured.memory, captured.contents, () => pause(0));
+    captured.memory = null;
+    captured.contents = null;
+    dir = await folder(true);
+    if (!dir) return false;
+    const { quota, usage } = navigator.storage.estimate ? await navigator.storage.estimate() : {};
+    if (quota && usage !== undefined && quota - usage < size * 1.2) {
+      warn(`not saved: ${size} bytes needed, ${quota - usage} free`);
+      return false;
+    }
+    const file = await dir.getFileHandle(temp, { create: true });
+    access = await file.createSyncAccessHandle();
+    access.truncate(0);
+    let at = 0;
+    for (const part of parts) {
+      for (let i = 0; i < part.length; i += CHUNK) {
+        const piece = part.subarray(i, Math.min(i + CHUNK, part.length));
+        if (access.write(piece, { at }) !== piece.length) throw new Error('short write (disk full?)');
+        at += piece.length;
+        await pause(0);
+      }
+    }
+    access.flush();
+    access.close();
+    access = null;
+    await removeQuietly(dir, name);
+    await file.move(name);
+    return true;
+  } catch (err) {
+    warn(`not saved: ${err.message}`);
+    if (access) {
+      try {
+        access.close();
+      } catch (_) { /* already closed */ }
+    }
+    if (dir) await removeQuietly(dir, temp);
+    return false;
+  } finally {
+    captured.memory = null; // free the ~50 MB
+    captured.contents = null;
+  }
+}
