@@ -26,14 +26,14 @@
 // it with `call(name, ...args)`.
 
 import {
-  UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, firstUnreachable, unlessUnreachable, yieldToEventLoop, gunzip,
+  UserError, fatal, REBUILD, errorText, stripPythonType, fetchOk, yieldToEventLoop,
 } from './worker-util.js';
 import { startPython } from './snapshot-start.js';
+import {
+  BRIDGE_DIR, fetchBuildInfo, loadRuntime, loadPackages, installPyNN, importBridge, fetchDigitFiles,
+} from './worker-stages.js';
 
 const SITE = new URL('./', import.meta.url);
-const BRIDGE_DIR = '/home/pyodide/pynn_bridge';
-const WHEEL_DIR = '/tmp/pynn_wheels'; // the py_nn wheel's fetched bytes, installed from here // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
-const PYODIDE_CORE = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 const SLICE_MS = 25; // training runs in slices of about this long, then yields so "stop" and "predict" get through
 const PROGRESS_EVERY_MS = 250; // at most ~4 batch-progress messages per second (+ every epoch end)
 let pyodide = null;
@@ -68,110 +68,24 @@ const callJson = (name, ...args) => JSON.parse(call(name, ...args));
 
 // --- start-up stages ---------------------------------------------------------------------------
 
-async function stageBuildInfo() {
-  const url = new URL('build.json', SITE);
-  const info = await (await fetchOk(url, 'build.json')).json();
-  for (const key of ['shape', 'packages', 'wheel']) {
-    if (!info[key]) throw fatal(`build.json has no \`${key}\`: rebuild the site with "python3 build.py".`, url);
-  }
-  return info;
-}
-
-/** Start Pyodide; `start(loadPyodide, options)` is loadPyodide itself or a snapshot restore. */
-async function stageRuntime(id, start = (load, options) => load(options)) {
+/** Start Pyodide (see worker-stages.js for the steps); `start` is loadPyodide or a snapshot restore. */
+async function stageRuntime(id, start) {
   progress(id, { stage: 'runtime', text: 'Loading Pyodide…' });
-  const indexURL = new URL('./pyodide/', SITE);
-  const moduleURL = new URL('pyodide.mjs', indexURL);
-  let mod;
-  try {
-    mod = await import(moduleURL.href);
-  } catch (err) {
-    throw fatal(`Could not load Pyodide from ${moduleURL.pathname} (${err.message}). ${REBUILD}.`, moduleURL);
-  }
-  const core = PYODIDE_CORE.map((name) => new URL(name, indexURL));
-  const unreachable = (url) => fatal(`Pyodide cannot start: ${url.pathname} could not be fetched. Is the site still being served?`, url);
-  try {
-    pyodide = await unlessUnreachable(start(mod.loadPyodide, { indexURL: indexURL.href }), core, unreachable);
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    const missing = await firstUnreachable(core);
-    if (missing) throw unreachable(missing);
-    throw fatal(`Pyodide failed to start: ${errorText(err)}. Reload the page; if it persists, ${REBUILD.toLowerCase()}.`);
-  }
-}
-
-/** The wheel files of `names` and their dependencies, from Pyodide's lock file. */
-async function packageFiles(names) {
-  const lockURL = new URL('./pyodide/pyodide-lock.json', SITE);
-  const { packages } = await (await fetch(lockURL)).json();
-  const seen = new Set();
-  const visit = (name) => {
-    if (!packages[name] || seen.has(name)) return;
-    seen.add(name);
-    (packages[name].depends || []).forEach(visit);
-  };
-  names.forEach(visit);
-  return [...seen].map((name) => new URL(`./pyodide/${packages[name].file_name}`, SITE));
+  pyodide = await loadRuntime(SITE, start);
 }
 
 async function stagePackages(id) {
   progress(id, { stage: 'packages', text: 'Loading NumPy…' });
-  const problems = [];
-  try {
-    await pyodide.loadPackage(build.packages, {
-      messageCallback: () => {},
-      errorCallback: (msg) => problems.push(msg),
-    });
-  } catch (err) {
-    problems.push(errorText(err));
-  }
-  if (problems.length) {
-    const missing = await firstUnreachable(await packageFiles(build.packages).catch(() => []));
-    const where = missing ? ` (${missing.pathname} could not be fetched)` : '';
-    const why = problems.map((p) => String(p).trim()).join(' ');
-    throw fatal(`Could not load ${build.packages.join(', ')} into Pyodide${where}: ${why}. ${REBUILD}.`, missing);
-  }
+  await loadPackages(pyodide, SITE, build.packages);
 }
 
-/** Install the py_nn wheel with micropip from the bytes fetched once (`wheelPromise`, started
- * with the other fetches): written to Pyodide's file system and installed from its emfs: path. */
 async function stagePyNN(id, wheelURL, wheelPromise) {
   progress(id, { stage: 'py_nn', text: 'Installing py_nn…' });
-  const bytes = await wheelPromise; // a missing file is a clear fatal error (fetchOk)
-  const path = `${WHEEL_DIR}/${wheelURL.pathname.split('/').pop()}`; // micropip reads the name's tags
-  pyodide.FS.mkdirTree(WHEEL_DIR);
-  pyodide.FS.writeFile(path, bytes);
-  const micropip = pyodide.pyimport('micropip');
-  try {
-    await micropip.install(`emfs:${path}`);
-  } catch (err) {
-    throw fatal(`Could not install py_nn from ${wheelURL.pathname}: ${errorText(err)}. ${REBUILD}.`, wheelURL);
-  } finally {
-    micropip.destroy();
-  }
+  await installPyNN(pyodide, wheelURL, wheelPromise);
 }
 
-/** Write bridge.py into Pyodide's file system, import it and create the Session. */
 async function stageBridge(bridgePromise, modulesPromise) {
-  const [url, source] = await bridgePromise;
-  pyodide.FS.mkdirTree(BRIDGE_DIR);
-  pyodide.FS.writeFile(`${BRIDGE_DIR}/bridge.py`, source);
-  for (const [name, text] of await modulesPromise) pyodide.FS.writeFile(`${BRIDGE_DIR}/${name}`, text);
-  const sys = pyodide.pyimport('sys');
-  const path = sys.path;
-  if (!path.has(BRIDGE_DIR)) path.insert(0, BRIDGE_DIR);
-  path.destroy();
-  sys.destroy();
-  let bridge = null;
-  try {
-    bridge = pyodide.pyimport('bridge');
-    session = bridge.Session(JSON.stringify(build.shape));
-  } catch (err) {
-    console.error('[pynn worker]', err.message); // the whole traceback, with bridge.py's lines
-    throw fatal(`The worker's Python (${url.pathname}) could not start: ${errorText(err)}. ${REBUILD}.`, url);
-  } finally {
-    if (bridge) bridge.destroy();
-  }
+  session = await importBridge(pyodide, bridgePromise, modulesPromise, build.shape);
 }
 
 // --- the digits: fetched on the first request that needs them ---------------------------------
@@ -180,28 +94,9 @@ async function stageBridge(bridgePromise, modulesPromise) {
 const NEEDS_DIGITS = new Set(['evaluate', 'fit', 'overview', 'neuron', 'mistakes', 'heldOut', 'augmentPreview']);
 let digitsPromise = null; // the one load under way or done; cleared on failure so the next request retries
 
-/** build.json's gzipped digit files, fetched and decoded with the native DecompressionStream. */
+/** Fetch and decode the digits (worker-stages.js), then give them to the bridge. */
 async function fetchDigits() {
-  const files = build.digits;
-  if (!files || !files.images || !files.labels) {
-    throw new UserError(`build.json has no \`digits\` (the gzipped digit files): ${REBUILD}.`, 'data');
-  }
-  const one = async (path, what) => {
-    const url = new URL(path, SITE);
-    let res;
-    try {
-      res = await fetch(url);
-    } catch (err) {
-      throw new UserError(`Could not fetch ${what} (${url.pathname}): ${err.message}. If you are offline, the digits were never loaded on this device: connect to the network and try again (drawing and predicting work offline).`, 'data', url.pathname);
-    }
-    if (!res.ok) throw new UserError(`Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. ${REBUILD} and serve the site/ folder.`, 'data', url.pathname);
-    try {
-      return [url, await gunzip(await res.arrayBuffer())];
-    } catch (err) {
-      throw new UserError(`Could not decode ${what} (${url.pathname}, gzip expected): ${err.message}. ${REBUILD}.`, 'data', url.pathname);
-    }
-  };
-  const [[url, images], [, labels]] = await Promise.all([one(files.images, 'the digit images'), one(files.labels, 'the digit labels')]);
+  const { url, images, labels } = await fetchDigitFiles(SITE, build.digits);
   try {
     callJson('load_data', images, labels);
   } catch (err) {
@@ -254,7 +149,7 @@ function startFetches() {
     stages[name] = Math.round(performance.now() - t);
     return out;
   };
-  fetches = stageBuildInfo().then((info) => {
+  fetches = fetchBuildInfo(SITE).then((info) => {
     build = info;
     const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
     const wheelPromise = background(fetchOk(wheelURL, 'the py_nn wheel').then(async (r) => new Uint8Array(await r.arrayBuffer())));
