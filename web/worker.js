@@ -132,6 +132,17 @@ async function stageModel(restore, modelURL, modelPromise) {
   }
 }
 
+/** A promise awaited (and its failure reported) later: no unhandled rejection meanwhile. */
+const background = (promise) => (promise.catch(() => {}), promise);
+
+/** timed(name, fn): run fn, record its milliseconds in stages[name]. */
+const timer = (stages) => async (name, fn) => {
+  const t = performance.now();
+  const out = await fn();
+  stages[name] = Math.round(performance.now() - t);
+  return out;
+};
+
 /**
  * build.json, then everything start-up needs whatever the page asks, all at once: the fetches of
  * the py_nn wheel, bridge.py and the Code panel's modules, and Python itself (runtime → packages →
@@ -141,14 +152,8 @@ async function stageModel(restore, modelURL, modelPromise) {
  */
 function startFetches() {
   if (fetches) return fetches;
-  const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
   const stages = {};
-  const timed = async (name, fn) => {
-    const t = performance.now();
-    const out = await fn();
-    stages[name] = Math.round(performance.now() - t);
-    return out;
-  };
+  const timed = timer(stages);
   fetches = fetchBuildInfo(SITE).then((info) => {
     build = info;
     const wheelURL = new URL(build.wheel, SITE); // absolute, so it works under any sub-path
@@ -203,17 +208,11 @@ async function initOnce(id, payload) {
   initId = id;
   if (earlyStage) progress(id, earlyStage);
   const { python, stages: early } = await startFetches();
-  const background = (promise) => (promise.catch(() => {}), promise); // awaited (and reported) later
   const restore = payload && payload.restore && typeof payload.restore.json === 'string' ? payload.restore.json : null;
   const modelURL = new URL(build.model || 'models/default.json', SITE);
   const modelPromise = restore ? null : background(fetchOk(modelURL, 'the default model').then((r) => r.text()));
   const stages = {};
-  const timed = async (name, fn) => {
-    const t = performance.now();
-    const out = await fn();
-    stages[name] = Math.round(performance.now() - t);
-    return out;
-  };
+  const timed = timer(stages);
   const start = await timed('python', () => python); // begun when the worker loaded: this is the wait left
   Object.assign(stages, early);
   stages.snapshot = start.how; // "restored" | "saved" | "none"
