@@ -17,6 +17,10 @@ import json
 import time
 
 import numpy as np
+# Every model load seeds a numpy.random Generator: import it here, so its shared libraries load
+# during start-up and are part of the start-up snapshot (a repeat visit then need not load them
+# in the model stage: measured 112-142 ms there after a restore, against 56-65 ms on a first visit).
+import numpy.random  # noqa: F401, E402
 
 import py_nn
 from py_nn import augment, insight

@@ -57,6 +57,8 @@ self.addEventListener('activate', (event) => {
       for (const key of await caches.keys()) {
         if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
       }
+      // the navigation's request starts while this worker boots (the fetch handler uses it)
+      if (self.registration.navigationPreload) await self.registration.navigationPreload.enable().catch(() => undefined);
       await self.clients.claim();
     })()
   );
@@ -66,6 +68,20 @@ function isPinned(url) {
   return url.href.startsWith(new URL('pyodide/', SCOPE).href) && !url.pathname.endsWith('.wasm');
 }
 
+/** Keep `res` for offline use if this build's cache lacks it (a build's files never change). */
+async function keepIfMissing(req, res) {
+  const cache = await caches.open(CACHE);
+  if (!(await cache.match(req, { ignoreSearch: true }))) await cache.put(req, res);
+}
+
+/** This build's cached copy of `req` (the index page for a navigation), or undefined. */
+async function cached(req) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(req, { ignoreSearch: true });
+  if (hit || req.mode !== 'navigate') return hit;
+  return cache.match(new URL('index.html', SCOPE).href);
+}
+
 self.addEventListener('fetch', (event) => {
   const req = event.request;
   if (req.method !== 'GET') return;
@@ -73,20 +89,21 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin || !url.href.startsWith(SCOPE)) return;
   event.respondWith(
     (async () => {
-      const cache = await caches.open(CACHE);
-      const hit = await cache.match(req, { ignoreSearch: true });
-      if (hit && isPinned(url)) return hit;
+      if (isPinned(url)) {
+        const hit = await cached(req);
+        if (hit) return hit;
+      }
+      // Network first, and Cache Storage off its path: a repeat visit's ~40 requests each
+      // waited for a cache lookup before, measured ~450 ms of a 1.25 s Ready (0.80 s without
+      // the service worker). The navigation itself was already requested while this worker
+      // started (navigation preload).
       try {
-        const res = await fetch(req);
-        // kept for offline use if missing (a build's files never change within its cache)
-        if (!hit && res.ok && res.type === 'basic') cache.put(req, res.clone()).catch(() => undefined);
+        const res = (req.mode === 'navigate' && (await event.preloadResponse)) || (await fetch(req));
+        if (res.ok && res.type === 'basic') event.waitUntil(keepIfMissing(req, res.clone()).catch(() => undefined));
         return res;
       } catch (err) {
+        const hit = await cached(req);
         if (hit) return hit;
-        if (req.mode === 'navigate') {
-          const index = await cache.match(new URL('index.html', SCOPE).href);
-          if (index) return index;
-        }
         throw err;
       }
     })()
