@@ -48,6 +48,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 READY_TIMEOUT_MS = 90_000
+SNAPSHOT_FOLDER = "pynn-snapshots"  # web/snapshot-store.js's folder in OPFS
 VIEWPORT = {"width": 1280, "height": 1000}
 LOCAL_ORIGINS: set = set()  # host:port of the servers these tests started; any other host is foreign
 
@@ -109,6 +110,22 @@ class App:
     def wait_ready(self):
         expect(self.status).to_contain_text("Ready", timeout=READY_TIMEOUT_MS)
         return self
+
+    def wait_snapshot_written(self, build_id: str, timeout_ms: int = 60_000):
+        """Wait until the start-up snapshot ``<build_id>.snapshot`` is in this context's OPFS
+        (web/snapshot-store.js writes it after Ready, renamed into place once complete); its size
+        in bytes, or None if it is not there within ``timeout_ms``."""
+        return self.page.evaluate(
+            """async ([folder, name, timeoutMs]) => {
+                const t0 = performance.now();
+                while (performance.now() - t0 < timeoutMs) {
+                    try {
+                        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+                        return (await (await dir.getFileHandle(name)).getFile()).size;
+                    } catch (e) { await new Promise(r => setTimeout(r, 200)); }
+                }
+                return null;
+            }""", [SNAPSHOT_FOLDER, f"{build_id}.snapshot", timeout_ms])
 
     def snap(self, label: str):
         """Save a screenshot of the moment into test-artifacts/<test>-<label>.png (to look at)."""

@@ -33,21 +33,6 @@ FIT_MANY = """async n => {
 }"""
 
 
-WAIT_SNAPSHOT_SAVED = """async () => {
-    const { build, stages } = await window.pynn.ready;
-    if (stages.snapshot !== 'saved') return true;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 60000) {
-        try {
-            const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('pynn-snapshots');
-            await dir.getFileHandle(`${build.build_id}.snapshot`);
-            return true;
-        } catch (e) { await new Promise(r => setTimeout(r, 200)); }
-    }
-    return false;
-}"""
-
-
 class WorkerProbe:
     """Runtime calls in the page's worker over a non-flattened DevTools session."""
 
@@ -116,7 +101,9 @@ def test_many_runs_and_predictions_keep_memory_flat(app):
     page = app.page
     # the start-up snapshot is written in the background after Ready (web/snapshot-store.js): let
     # it finish, so the worker pauses in a request below and its buffers are not counted
-    assert page.evaluate(WAIT_SNAPSHOT_SAVED), "the start-up snapshot was not written within 60 s"
+    ready = page.evaluate("() => window.pynn.ready.then((r) => ({how: r.stages.snapshot, id: r.build.build_id}))")
+    if ready["how"] == "saved":
+        assert app.wait_snapshot_written(ready["id"]) is not None, "the start-up snapshot was not written within 60 s"
     page_cdp = page.context.new_cdp_session(page)
     worker = WorkerProbe(page)
     # warm up: first-use allocations are not a leak (Pyodide's memory grows to its working size

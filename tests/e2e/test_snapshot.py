@@ -10,9 +10,9 @@ a new one); a rebuilt site (another ``build_id``) never uses an older build's sn
 import json
 import re
 
+from conftest import SNAPSHOT_FOLDER as FOLDER
 from playwright.sync_api import expect
 
-FOLDER = "pynn-snapshots"  # snapshot-store.js's DIR
 SAVE_TIMEOUT_MS = 60_000
 
 # the held-out digits the tests predict (rows of site/data after the training pool)
@@ -38,19 +38,8 @@ def snapshot_files(app) -> dict:
 
 def wait_saved(app, build_id: str) -> int:
     """Wait until `<build_id>.snapshot` is written (after Ready); returns its size."""
-    name = f"{build_id}.snapshot"
-    size = app.page.evaluate(
-        """async ([folder, name, timeoutMs]) => {
-            const t0 = performance.now();
-            while (performance.now() - t0 < timeoutMs) {
-                try {
-                    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
-                    return (await (await dir.getFileHandle(name)).getFile()).size;
-                } catch (e) { await new Promise(r => setTimeout(r, 200)); }
-            }
-            return null;
-        }""", [FOLDER, name, SAVE_TIMEOUT_MS])
-    assert size is not None, f"{name} was not written within {SAVE_TIMEOUT_MS} ms; saw {snapshot_files(app)}"
+    size = app.wait_snapshot_written(build_id, SAVE_TIMEOUT_MS)
+    assert size is not None, f"{build_id}.snapshot was not written within {SAVE_TIMEOUT_MS} ms; saw {snapshot_files(app)}"
     return size
 
 
