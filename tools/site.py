@@ -18,6 +18,7 @@ from tools.pins import NPM_PACKAGES, PYODIDE_VERSION
 from tools.pyodide_dist import WORKER_PACKAGES, build_pyodide
 from tools.vendor import build_chartjs
 from tools.wheel import build_wheel, pynn_version
+from tools.worker_bundle import bundle_worker
 
 BUILD_JSON = "build.json"
 NOT_PRECACHED = (".map",)  # source maps: only developer tools fetch them
@@ -29,23 +30,43 @@ LAZY = ("data/", "vendor/")
 UNUSED = ("pyodide/pyodide.js",)
 
 
+# web/'s folders say where code runs: page/ (the main thread), shared/ (pure modules both sides
+# import), worker/ (the Web Worker: bundled into one file, below), python/ (the worker's Python
+# package). Each goes into the site as it is, but worker/, whose place the bundle takes.
+PYTHON_ROOT = "python/"
+PYTHON_PACKAGE = "pynn_worker"
+PYTHON_STATE = "WorkerState"  # the one object the worker creates from the package
+BUNDLED = ("worker",)
+
+
 def copy_web(out_dir, web_dir=WEB):
-    """Copy web/ as is into the site (skipping editor and cache files)."""
+    """Copy web/ into the site (skipping editor and cache files and the bundled worker/ sources),
+    then bundle the worker. Returns the number of top-level entries written."""
     if not web_dir.is_dir():
         info("NOTE: web/ does not exist yet; the site has no page")
         return 0
     ignore = shutil.ignore_patterns("__pycache__", ".*", "*~", "node_modules")
     count = 0
     for item in web_dir.iterdir():
-        if item.name.startswith(".") or item.name in ("node_modules", "__pycache__"):
+        if item.name.startswith(".") or item.name in ("node_modules", "__pycache__", *BUNDLED):
             continue
         if item.is_dir():
             shutil.copytree(item, out_dir / item.name, ignore=ignore)
         else:
             shutil.copy2(item, out_dir / item.name)
         count += 1
-    info(f"web/: {count} entries copied")
+    if (web_dir / "worker").is_dir():
+        bundle_worker(out_dir, web_dir)
+        count += 1
+    info(f"web/: {count} entries copied or bundled")
     return count
+
+
+def python_files(site_dir):
+    """build.json's ``python``: the worker's Python package as the worker fetches it."""
+    root = Path(site_dir) / PYTHON_ROOT
+    files = sorted(p.relative_to(root).as_posix() for p in (root / PYTHON_PACKAGE).rglob("*.py"))
+    return {"root": PYTHON_ROOT, "package": PYTHON_PACKAGE, "state": PYTHON_STATE, "files": files}
 
 
 def site_files(site_dir):
@@ -150,6 +171,7 @@ def fill_site(out):
         "chartjs": NPM_PACKAGES["chart.js"][0],
         "default_model": {"layers": summary["layers"], "test_accuracy": summary["test_accuracy"]},
         "shape": dict(mnist.SHAPE),
+        "python": python_files(out),
         "packages": list(WORKER_PACKAGES),
     }
 

@@ -118,11 +118,11 @@ def run_unit_tests(results):
 
 
 def run_bridge_tests(results):
-    """Run tests/bridge (the worker's Python: web/bridge.py, web/usercode.py) with CPython."""
-    section("Bridge tests (CPython, web/*.py against the installed wheel)")
+    """Run tests/bridge (the worker's Python package, web/python/pynn_worker) with CPython."""
+    section("Bridge tests (CPython, web/python/pynn_worker against the installed wheel)")
     junit = ARTIFACTS / "bridge.xml"
     code = run_pytest(TESTS / "bridge", junit, 900,
-                      clean_env(PYNN_WEB_DIR=ROOT / "web", PYNN_MNIST_DIR=SITE / "data",
+                      clean_env(PYNN_MNIST_DIR=SITE / "data",
                                 PYNN_SITE_DIR=SITE, PYNN_REQUIRE_INSTALLED=1))
     results.append(("bridge (CPython)", code, *junit_counts(junit)))
 

@@ -1,8 +1,9 @@
-"""Fixtures for the bridge tests (web/bridge.py); they run on CPython and, unchanged, inside Pyodide.
+"""Fixtures for the bridge tests (the worker's Python, web/python/pynn_worker/); they run on CPython
+and, unchanged, inside Pyodide.
 
 The built site gives the facts: build.json's `shape`, the default model and the MNIST bytes
 (site/, or PYNN_SITE_DIR / PYNN_MNIST_DIR). Inside Pyodide the digits and pixels reach the
-bridge as real JS typed arrays, exactly as web/worker.js sends them.
+worker's Python as real JS typed arrays, exactly as web/worker/ sends them.
 """
 import json
 import os
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "web"))  # `import bridge` finds web/bridge.py, as the worker does
+sys.path.insert(0, str(REPO / "web" / "python"))  # `import pynn_worker`, as the worker does
 
 
 def site_dir():
@@ -78,10 +79,10 @@ def typed():
 
 @pytest.fixture
 def session(shape, digits, default_model_text):
-    """A bridge.Session with the digits loaded and the default model active."""
-    import bridge
+    """A WorkerState with the digits loaded and the default model active."""
+    from pynn_worker import WorkerState
 
-    s = bridge.Session(json.dumps(shape))
+    s = WorkerState(json.dumps(shape))
     s.load_data(_typed(digits[0]), _typed(digits[1]))
     s.load_model(default_model_text)
     return s

@@ -1,10 +1,10 @@
-"""bridge.Session on real MNIST digits with the installed py_nn: what the worker relies on."""
+"""WorkerState on real MNIST digits with the installed py_nn: what the worker relies on."""
 import json
 import sys
 
 import numpy as np
 import pytest
-import bridge
+from pynn_worker import WorkerState
 import py_nn
 
 FIT = {"hidden": [16], "optimizer": "adam", "learningRate": 0.01, "batchSize": 200, "epochs": 2,
@@ -24,7 +24,7 @@ def run_fit(session, config=FIT, budget_ms=5):
 
 
 def test_load_data_splits_training_pool_and_held_out_digits(shape, digits, typed):
-    s = bridge.Session(json.dumps(shape))
+    s = WorkerState(json.dumps(shape))
     images, labels = digits
     # inside Pyodide these are real JS typed arrays, as the worker sends them
     assert hasattr(typed(labels), "to_bytes") == (sys.platform == "emscripten")
@@ -39,7 +39,7 @@ def test_load_data_splits_training_pool_and_held_out_digits(shape, digits, typed
 
 
 def test_load_data_refuses_inconsistent_bytes_and_keeps_nothing(shape, digits, typed):
-    s = bridge.Session(shape)
+    s = WorkerState(shape)
     images, labels = digits
     with pytest.raises(ValueError, match=r"inconsistent.*Rebuild the site"):
         s.load_data(typed(images[:-1]), typed(labels))
@@ -48,7 +48,7 @@ def test_load_data_refuses_inconsistent_bytes_and_keeps_nothing(shape, digits, t
 
 def test_session_needs_the_shape_from_build_json():
     with pytest.raises(ValueError, match=r"shape.*\['classes'\].*Rebuild the site"):
-        bridge.Session('{"inputs": 784, "train": 8000, "test": 2000}')
+        WorkerState('{"inputs": 784, "train": 8000, "test": 2000}')
 
 
 def test_predict_gives_a_label_and_probabilities_that_sum_to_one(session, shape, typed):

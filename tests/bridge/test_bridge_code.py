@@ -1,11 +1,11 @@
-"""web/bridge.py with code (codemodel.CodeSession): a fit with the learner's code keeps print
+"""The worker's Python with code (codemodel.CodeModelMixin): a fit with the learner's code keeps print
 output and the code, a failing step names its line and keeps the active model, a model with
 code loads only when trusted, and Check reports a syntax error with its line."""
 import json
 
 import pytest
 
-import codegen
+from pynn_worker import codegen
 
 FIT = {"hidden": [16], "optimizer": "sgd", "learningRate": 0.05, "epochs": 1, "batchSize": 64,
        "samples": 256, "seed": 0}

@@ -1,10 +1,7 @@
-"""web/codemodel.py: models that carry code (saved, refused, trusted, tampered), and that
+"""pynn_worker.codemodel (web/python/): models that carry code (saved, refused, trusted, tampered), and that
 py_nn.from_json never runs anything. Runs on CPython and inside Pyodide."""
 import builtins
 import json
-import os
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,11 +9,9 @@ import pytest
 import py_nn
 from py_nn.serialization import ModelFormatError
 
-WEB = Path(os.environ.get("PYNN_WEB_DIR", Path(__file__).resolve().parents[2] / "web"))
-sys.path.insert(0, str(WEB))
-import codegen  # noqa: E402
-import codemodel  # noqa: E402
-import usercode  # noqa: E402
+from pynn_worker import codegen  # noqa: E402
+from pynn_worker import codemodel  # noqa: E402
+from pynn_worker import usercode  # noqa: E402
 
 SETTINGS = {"hidden": [16], "optimizer": "sgd", "learningRate": 0.1, "epochs": 1,
             "batchSize": 32, "samples": 200, "seed": 0}

@@ -1,9 +1,9 @@
-"""bridge.Session's Inside and Teach requests against plain NumPy recomputation on real digits."""
+"""WorkerState's Inside and Teach requests against plain NumPy recomputation on real digits."""
 import json
 
 import numpy as np
 import pytest
-import bridge
+from pynn_worker import WorkerState
 
 FIT = {"hidden": [16], "optimizer": "adam", "learningRate": 0.01, "batchSize": 100, "epochs": 1,
        "samples": 1000, "seed": 1}

@@ -5,7 +5,7 @@ import traceback
 
 import numpy as np
 
-import usercode
+from pynn_worker import usercode
 
 SETTINGS = {"hidden": [16], "optimizer": "sgd", "learningRate": 0.1}
 

@@ -1,4 +1,4 @@
-"""web/usercode.py: running a learner's code, the generated code, templates, and the exported
+"""pynn_worker.usercode (web/python/): running a learner's code, the generated code, templates, and the exported
 script. Runs on CPython and inside Pyodide (the exported script is run only on CPython)."""
 import json
 import os
@@ -12,10 +12,8 @@ import pytest
 
 import py_nn
 
-WEB = Path(os.environ.get("PYNN_WEB_DIR", Path(__file__).resolve().parents[2] / "web"))
-sys.path.insert(0, str(WEB))
-import codegen  # noqa: E402
-import usercode  # noqa: E402
+from pynn_worker import codegen  # noqa: E402
+from pynn_worker import usercode  # noqa: E402
 
 SETTINGS = {"hidden": [64], "optimizer": "sgd", "learningRate": 0.1, "epochs": 1,
             "batchSize": 32, "samples": 8000, "seed": 0}

@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 READY_TIMEOUT_MS = 90_000
-SNAPSHOT_FOLDER = "pynn-snapshots"  # web/snapshot-store.js's folder in OPFS
+SNAPSHOT_FOLDER = "pynn-snapshots"  # web/worker/snapshot/store.js's folder in OPFS
 VIEWPORT = {"width": 1280, "height": 1000}
 LOCAL_ORIGINS: set = set()  # host:port of the servers these tests started; any other host is foreign
 
@@ -112,19 +112,16 @@ class App:
         return self
 
     def wait_snapshot_written(self, build_id: str, timeout_ms: int = 60_000):
-        """Wait until the start-up snapshot ``<build_id>.snapshot`` is in this context's OPFS
-        (web/snapshot-store.js writes it after Ready, renamed into place once complete); its size
-        in bytes, or None if it is not there within ``timeout_ms``."""
+        """Wait for ``pynn.snapshotSaved`` (the page says when the start-up snapshot for the next
+        visit is written and read back), then read ``<build_id>.snapshot`` in this context's OPFS:
+        its size in bytes, or None if the page says it was not written (or not within ``timeout_ms``)."""
         return self.page.evaluate(
             """async ([folder, name, timeoutMs]) => {
-                const t0 = performance.now();
-                while (performance.now() - t0 < timeoutMs) {
-                    try {
-                        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
-                        return (await (await dir.getFileHandle(name)).getFile()).size;
-                    } catch (e) { await new Promise(r => setTimeout(r, 200)); }
-                }
-                return null;
+                const late = new Promise((r) => setTimeout(() => r({ state: 'late' }), timeoutMs));
+                const saved = await Promise.race([window.pynn.snapshotSaved, late]);
+                if (saved.state !== 'saved') return null;
+                const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+                return (await (await dir.getFileHandle(name)).getFile()).size;
             }""", [SNAPSHOT_FOLDER, f"{build_id}.snapshot", timeout_ms])
 
     def snap(self, label: str):

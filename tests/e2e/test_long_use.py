@@ -99,10 +99,10 @@ def measure(page, page_cdp, worker):
 
 def test_many_runs_and_predictions_keep_memory_flat(app):
     page = app.page
-    # the start-up snapshot is written in the background after Ready (web/snapshot-store.js): let
-    # it finish, so the worker pauses in a request below and its buffers are not counted
+    # the start-up snapshot is written in the background after Ready (web/worker/snapshot/store.js):
+    # let it finish, so the worker pauses in a request below and its buffers are not counted
     ready = page.evaluate("() => window.pynn.ready.then((r) => ({how: r.stages.snapshot, id: r.build.build_id}))")
-    if ready["how"] == "saved":
+    if ready["how"] == "saving":
         assert app.wait_snapshot_written(ready["id"]) is not None, "the start-up snapshot was not written within 60 s"
     page_cdp = page.context.new_cdp_session(page)
     worker = WorkerProbe(page)

@@ -1,26 +1,30 @@
-"""The start-up snapshot (web/snapshot.js, web/snapshot-store.js) in real Chromium with real OPFS.
+"""The start-up snapshot (web/worker/snapshot/) in real Chromium with real OPFS.
 
 A first visit starts normally and saves a snapshot of the started runtime after Ready; a reload
-of the same build starts from it (``pynn.ready``'s ``stages.snapshot``: "saved" then
-"restored"). Predictions and training after a restore equal those of a normal start; a damaged
+of the same build starts from it (``pynn.ready``'s ``stages.snapshot``: "saving" at Ready, "saved"
+once ``pynn.snapshotSaved`` says it is written and read back, then "restored"). Predictions and training after a restore equal those of a normal start; a damaged
 snapshot, or one that fails while restoring, is deleted and the page starts normally (and saves
 a new one); a rebuilt site (another ``build_id``) never uses an older build's snapshot.
 """
 
 import json
 import re
+from pathlib import Path
 
 from conftest import SNAPSHOT_FOLDER as FOLDER
 from playwright.sync_api import expect
 
 SAVE_TIMEOUT_MS = 60_000
+FORMAT_SOURCE = Path(__file__).resolve().parents[2] / "web" / "worker" / "snapshot" / "format.js"
 
 # the held-out digits the tests predict (rows of site/data after the training pool)
 ROWS = [0, 1, 2, 3, 17, 99]
 
 
 def stages(app) -> dict:
-    return app.page.evaluate("() => window.pynn.ready.then(r => r.stages)")
+    """The start's stages once its snapshot is settled (written, restored or none)."""
+    return app.page.evaluate(
+        "() => window.pynn.ready.then(() => window.pynn.snapshotSaved).then(() => window.pynn.ready).then(r => r.stages)")
 
 
 def snapshot_files(app) -> dict:
@@ -67,7 +71,10 @@ def train_small(app) -> dict:
 
 def damage(app, build_id: str, how: str):
     """Change the saved snapshot file: "flip" bytes in the middle (the checksum no longer
-    matches), or "table": a header that no longer fits the runtime, with a valid checksum."""
+    matches), or "table": a header that no longer fits the runtime, with a valid checksum (computed
+    by the worker's own format module, web/worker/snapshot/format.js, which the site ships bundled)."""
+    app.page.context.route("**/__tests__/snapshot-format.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=FORMAT_SOURCE.read_text()))
     app.page.evaluate(
         """async ([folder, name, how]) => {
             const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
@@ -76,7 +83,7 @@ def damage(app, build_id: str, how: str):
             if (how === 'flip') {
                 for (let i = 0; i < 64; i++) bytes[(bytes.length >> 1) + i] ^= 0x5a;
             } else {
-                const { checksum } = await import(new URL('./snapshot-format.js', location.href).href);
+                const { checksum } = await import(new URL('./__tests__/snapshot-format.js', location.href).href);
                 const view = new DataView(bytes.buffer);
                 const length = view.getUint32(8, true);
                 const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length)));

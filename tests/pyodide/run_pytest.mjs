@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Run py_nn's unit tests (tests/unit) and the worker's Python (tests/bridge on web/bridge.py)
+// Run py_nn's unit tests (tests/unit) and the worker's Python (tests/bridge on web/python/pynn_worker)
 // INSIDE Pyodide, in Node.js, against the built wheel.
 //
 //   node tests/pyodide/run_pytest.mjs --site site --wheel site/wheels/py_nn-X-py3-none-any.whl \
 //        --tests tests --data site/data --extra-wheel .cache/pip/pytest-...whl [...] [--result out.json]
 //
 // build.py passes these (`python3 build.py test`). The exit code is pytest's.
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs, readBuildInfo, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
 
@@ -25,7 +25,7 @@ const pyodide = await startPyodide(args.site);
 await installWheels(pyodide, args["extra-wheel"], { deps: false });
 await installWheels(pyodide, [args.wheel]);
 
-// The tests, the shared conftest.py, the MNIST files and what the bridge tests read (web/bridge.py,
+// The tests, the shared conftest.py, the MNIST files and what the bridge tests read (web/python/,
 // build.json, the default model) go into the in-memory file system, laid out as in the repository.
 const SUITES = ["unit", "bridge"];
 for (const suite of SUITES) putTree(pyodide, path.join(args.tests, suite), `/work/tests/${suite}`);
@@ -34,11 +34,8 @@ if (existsSync(conftest)) putFile(pyodide, conftest, "/work/tests/conftest.py");
 for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
   putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
 }
-// Every Python module of the worker (web/bridge.py, web/usercode.py, ...).
-const webDir = path.join(args.tests, "..", "web");
-for (const name of readdirSync(webDir).filter((n) => n.endsWith(".py"))) {
-  putFile(pyodide, path.join(webDir, name), `/work/web/${name}`);
-}
+// The worker's Python package (web/python/pynn_worker/), laid out as in the repository.
+putTree(pyodide, path.join(args.tests, "..", "web", "python"), "/work/web/python");
 for (const name of ["build.json", readBuildInfo(args.site).model]) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
 console.log(`Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 

@@ -1,5 +1,5 @@
-// snapshot_roundtrip.mjs: web/snapshot.js in Node. Start Pyodide as the worker does (numpy,
-// micropip, the py_nn wheel, bridge.py imported), capture a snapshot, restore it in this or a new
+// snapshot_roundtrip.mjs: web/worker/snapshot/ in Node. Start Pyodide as the worker does (numpy,
+// micropip, the py_nn wheel, the worker's Python package imported), capture a snapshot, restore it in this or a new
 // process, and print what both runtimes predict and train (JSON on stdout).
 //   node snapshot_roundtrip.mjs --site site --mode capture --out /tmp/s.bin
 //   node snapshot_roundtrip.mjs --site site --mode restore --in /tmp/s.bin
@@ -14,11 +14,13 @@ const site = path.resolve(args.site || 'site');
 const build = readBuildInfo(site);
 const indexURL = path.join(site, 'pyodide') + path.sep;
 const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
-const snapshot = await import(pathToFileURL(path.join(site, 'snapshot.js')).href);
-const { pack, parse } = await import(pathToFileURL(path.join(site, 'snapshot-format.js')).href);
-const { restore } = await import(pathToFileURL(path.join(site, 'snapshot-restore.js')).href);
-const BRIDGE_DIR = '/home/pyodide/pynn_bridge';
-const MODULES = ['bridge.py', 'usercode.py', 'codegen.py', 'codemodel.py'];
+// the worker's snapshot modules as sources (the site ships them bundled into worker/worker.js)
+const SNAPSHOT_SOURCES = new URL('../../web/worker/snapshot/', import.meta.url);
+const snapshot = await import(new URL('capture.js', SNAPSHOT_SOURCES).href);
+const { pack, parse } = await import(new URL('format.js', SNAPSHOT_SOURCES).href);
+const { restore } = await import(new URL('restore.js', SNAPSHOT_SOURCES).href);
+const PYTHON_DIR = '/home/pyodide/pynn_python'; // as web/worker/stages.js
+const PYTHON = build.python; // {root, package, state, files}
 const t = () => performance.now();
 
 async function normalStart(makeSnapshot) {
@@ -33,10 +35,10 @@ async function normalStart(makeSnapshot) {
     await micropip.install(`emfs:${fsWheel}`);
     micropip.destroy();
     pyodide.FS.unlink(fsWheel);
-    pyodide.FS.mkdirTree(BRIDGE_DIR);
-    for (const name of MODULES) pyodide.FS.writeFile(`${BRIDGE_DIR}/${name}`, readFileSync(path.join(site, name)));
-    pyodide.runPython(`import sys\nif ${JSON.stringify(BRIDGE_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(BRIDGE_DIR)})`);
-    pyodide.pyimport('bridge').destroy();
+    pyodide.FS.mkdirTree(`${PYTHON_DIR}/${PYTHON.package}`);
+    for (const name of PYTHON.files) pyodide.FS.writeFile(`${PYTHON_DIR}/${name}`, readFileSync(path.join(site, PYTHON.root, name)));
+    pyodide.runPython(`import sys\nif ${JSON.stringify(PYTHON_DIR)} not in sys.path: sys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})`);
+    pyodide.pyimport(PYTHON.package).destroy();
   } finally {
     if (recording) recording.stop();
   }
@@ -45,8 +47,8 @@ async function normalStart(makeSnapshot) {
 
 /** Predict held-out digits with the default model, then train one short epoch; all as numbers. */
 function exercise(pyodide) {
-  const bridge = pyodide.pyimport('bridge');
-  const session = bridge.Session(JSON.stringify(build.shape));
+  const pkg = pyodide.pyimport(PYTHON.package);
+  const session = pkg[PYTHON.state](JSON.stringify(build.shape));
   const dataDir = path.join(site, path.dirname(build.data));
   const images = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-images.u8')));
   const labels = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-labels.u8')));
@@ -79,7 +81,7 @@ import numpy.polynomial, email.mime.text
   do slice = JSON.parse(session.fit_slice(1000)); while (!slice.done && !slice.error);
   const fit = JSON.parse(session.fit_finish(false, '{}'));
   session.destroy();
-  bridge.destroy();
+  pkg.destroy();
   return { predictions, about, late, slice: slice.error || null, fit, ms };
 }
 
@@ -89,7 +91,7 @@ if (args.mode === 'capture') {
   const { pyodide, recording } = await normalStart(true);
   out.startMs = t() - t0;
   const t1 = t();
-  const cap = snapshot.capture(pyodide, recording, { buildId: build.build_id, dirs: [BRIDGE_DIR] });
+  const cap = snapshot.capture(pyodide, recording, { buildId: build.build_id, dirs: [PYTHON_DIR] });
   out.captureMs = t() - t1;
   const t2 = t();
   const { parts, size } = await pack(cap.header, cap.memory, cap.contents);

@@ -1,9 +1,9 @@
-// code-store.test.mjs: what the Code panel keeps (web/code-store.js): the code in the editor and
+// code-store.test.mjs: what the Code panel keeps (web/page/code-store.js): the code in the editor and
 // the SHA-256 hashes of model-file code the person chose to trust, over an in-memory Web Storage.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createCodeStore, CODE_KEY, TRUST_KEY, MAX_TRUSTED } from '../../web/code-store.js';
+import { createCodeStore, CODE_KEY, TRUST_KEY, MAX_TRUSTED } from '../../web/page/code-store.js';
 
 class MemoryStorage {
   constructor({ full = false } = {}) {

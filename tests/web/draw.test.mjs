@@ -3,7 +3,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { inkToMnist, resampleArea, MARGIN } from '../../web/draw.js';
+import { inkToMnist, resampleArea, MARGIN } from '../../web/page/draw.js';
 
 const SIDE = 28; // MNIST's field; inkToMnist takes it as an argument (the page reads build.json)
 

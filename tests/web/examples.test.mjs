@@ -1,4 +1,4 @@
-// examples.test.mjs: the person's samples (web/examples.js): checks, counts, the export file, packing,
+// examples.test.mjs: the person's samples (web/page/examples.js): checks, counts, the export file, packing,
 // and the store's promise that nothing is lost when the browser's storage fails.
 // The store runs over an in-memory backend with IndexedDB's contract (put returns the new id);
 // the real IndexedDB adapter is exercised in Chromium by tests/e2e/test_teach.py.
@@ -8,7 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   checkLabel, toBytes, toFloats, countByDigit, pack, exportText, parseExport, createExampleStore, FORMAT,
-} from '../../web/examples.js';
+} from '../../web/page/examples.js';
 
 const SHAPE = { side: 28, inputs: 784, classes: 10, train: 8000, test: 2000 };
 

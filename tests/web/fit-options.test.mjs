@@ -1,4 +1,4 @@
-// fit-options.test.mjs: training options as a person types them (web/fit-options.js): defaults,
+// fit-options.test.mjs: training options as a person types them (web/shared/fit-options.js): defaults,
 // limits from the data's shape, and the messages for bad input.
 
 import test from 'node:test';
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
   validateFitConfig, fitDefaults, fitLimits, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES, FIELD_LABELS,
-} from '../../web/fit-options.js';
+} from '../../web/shared/fit-options.js';
 
 const SHAPE = { side: 28, inputs: 784, classes: 10, train: 8000, test: 2000 }; // as build.json says
 

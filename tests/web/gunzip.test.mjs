@@ -1,4 +1,4 @@
-// gunzip.test.mjs: web/worker-util.js's gunzip (DecompressionStream) gives back the exact bytes
+// gunzip.test.mjs: web/worker/util.js's gunzip (DecompressionStream) gives back the exact bytes
 // gzip packed: random bytes, the empty file, and the site's digit files against the raw ones.
 
 import test from 'node:test';
@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzip } from '../../web/worker-util.js';
+import { gunzip } from '../../web/worker/util.js';
 
 const toBuffer = (u8) => u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength);
 

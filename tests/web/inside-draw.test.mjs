@@ -1,11 +1,11 @@
 // inside-draw.test.mjs: the colour maps, layouts and small maths behind the Inside panel's pictures
-// (web/inside-draw.js). Run: node --test tests/web/
+// (web/page/inside-draw.js). Run: node --test tests/web/
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   symmetricMax, diverging, heat, toRGBA, gridShape, neuronOrder, histogramBars, softmax, perClassAccuracy,
-} from '../../web/inside-draw.js';
+} from '../../web/page/inside-draw.js';
 
 test('the diverging map is white at zero, blue below, red above, and symmetric in strength', () => {
   assert.deepEqual(diverging(0, 1), [247, 247, 247]);

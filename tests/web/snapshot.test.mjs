@@ -1,5 +1,5 @@
-// snapshot.test.mjs: web/snapshot.js in Pyodide-in-Node (the site's own Pyodide, numpy, py_nn
-// wheel and bridge.py). Three processes (tests/pyodide/snapshot_roundtrip.mjs): a normal start, a
+// snapshot.test.mjs: web/worker/snapshot/capture.js in Pyodide-in-Node (the site's own Pyodide, numpy, py_nn
+// wheel and the worker's Python package). Three processes (tests/pyodide/snapshot_roundtrip.mjs): a normal start, a
 // start that captures a snapshot, and a start restored from that file; all three predict the same
 // held-out digits and train the same seeded network: the results must be identical, and modules
 // first imported after the restore (a numpy extension among them) must work. Then the
@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checksum, parse } from '../../web/snapshot-format.js';
+import { checksum, parse } from '../../web/worker/snapshot/format.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SITE = process.env.PYNN_SITE_DIR || path.join(ROOT, 'site');

@@ -1,11 +1,11 @@
-// storage.test.mjs: the localStorage codec (web/storage.js): stored-document inspection, and the
+// storage.test.mjs: the localStorage codec (web/page/storage.js): stored-document inspection, and the
 // bookkeeping of saved models over an in-memory Web Storage with a quota.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   createModelStore, inspectDocument, checkName, formatSize, isQuotaError, StorageError, MODEL_PREFIX, UNSAVED_KEY, LAST_KEY,
-} from '../../web/storage.js';
+} from '../../web/page/storage.js';
 
 const SHAPE = { side: 28, inputs: 784, classes: 10, train: 8000, test: 2000 };
 

@@ -1,13 +1,13 @@
-// transport.test.mjs: build.json facts (web/facts.js), the worker transport (web/rpc.js: replies
-// matched by id, progress, a dead worker, restart) and fit progress (web/fit-progress.js). The
-// worker here is a scripted stand-in that speaks worker.js's wire format; the real one is
+// transport.test.mjs: build.json facts (web/shared/facts.js), the worker transport (web/page/rpc.js: replies
+// matched by id, progress, a dead worker, restart) and fit progress (web/page/fit-progress.js). The
+// worker here is a scripted stand-in that speaks the worker's wire format (shared/protocol.js); the real one is
 // exercised by tests/e2e.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { checkFacts, loadFacts } from '../../web/facts.js';
-import { createRpc } from '../../web/rpc.js';
-import { progressEvents } from '../../web/fit-progress.js';
+import { checkFacts, loadFacts } from '../../web/shared/facts.js';
+import { createRpc } from '../../web/page/rpc.js';
+import { progressEvents } from '../../web/page/fit-progress.js';
 
 const BUILD = {
   version: '0.1.0',
@@ -120,8 +120,8 @@ test('a dead worker rejects what is pending and what comes next, until restart()
   const fatal = [];
   const rpc = createRpc(() => new ScriptedWorker(workers), { onFatal: (e) => fatal.push(e) });
   const pending = rpc.call('init', {});
-  workers[0].crash('Failed to fetch worker.js');
-  await assert.rejects(pending, { kind: 'fatal', file: 'worker.js', message: /could not be started \(Failed to fetch worker\.js\)\. Press Retry/ });
+  workers[0].crash('Failed to fetch worker/worker.js');
+  await assert.rejects(pending, { kind: 'fatal', file: 'worker/worker.js', message: /could not be started \(Failed to fetch worker\/worker\.js\)\. Press Retry/ });
   await assert.rejects(rpc.call('predict', {}), { kind: 'fatal' });
   assert.equal(fatal.length, 1);
   assert.equal(workers.length, 1);

@@ -4,7 +4,7 @@
 // progress, chart, Stop, held-out results), Stop, Export as Python, and print() output.
 // The code is kept between visits by code-store.js; the worker runs it (session.js).
 
-import { validateFitConfig, fitDefaults } from '../fit-options.js';
+import { validateFitConfig, fitDefaults } from '../../shared/fit-options.js';
 import { createEditor, loadCodeMirror } from '../code-editor.js';
 import * as ui from '../ui.js';
 

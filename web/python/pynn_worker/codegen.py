@@ -7,7 +7,7 @@ Settings are the Train form's values (see usercode.py's docstring).
 import py_nn
 from py_nn import activations
 
-from usercode import NAMES, assignment_lines, form_components
+from .usercode import NAMES, assignment_lines, form_components
 
 # ------------------------------------------------------------------ code shown in the panel
 def _optimizer_call(opt):

@@ -1,7 +1,7 @@
 // panels/train.js: the Train panel: the form (checked by fit-options.js, errors shown next to each
 // field), the live progress bar, status line and chart, Stop, and the held-out results.
 
-import { validateFitConfig, fitDefaults, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES } from '../fit-options.js';
+import { validateFitConfig, fitDefaults, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES } from '../../shared/fit-options.js';
 import { createTrainingChart } from '../plot.js';
 import * as ui from '../ui.js';
 import pynn from '../pynn.js';

@@ -15,7 +15,7 @@ const COLORS = {
 let chartLib = null; // the Promise of window.Chart (one load per page; a failed load may be retried)
 
 /** Load Chart.js with a <script> element (CSP script-src 'self' allows it); resolves to `Chart`. */
-export function loadChartJs(url = new URL('./vendor/chart.umd.min.js', import.meta.url)) {
+export function loadChartJs(url = new URL('../vendor/chart.umd.min.js', import.meta.url)) {
   if (typeof window.Chart === 'function') return Promise.resolve(window.Chart);
   if (!chartLib) {
     const script = document.createElement('script');

@@ -1,14 +1,14 @@
 // worker-stages.js: the worker's start-up steps as plain functions of what they are given (the
 // site's URL, the Pyodide object, the fetched bytes): build.json, the runtime, the packages, the
-// py_nn wheel, bridge.py, and the digits' files. Each failure is a clear error that names the file
+// py_nn wheel, the worker's Python package, and the digits' files. Each failure is a clear error that names the file
 // to blame (`fatal` at start-up, a per-request UserError for the digits). worker.js orders them,
 // reports progress and keeps what they return.
 
 import {
   UserError, fatal, REBUILD, errorText, fetchOk, firstUnreachable, unlessUnreachable, gunzip,
-} from './worker-util.js';
+} from './util.js';
 
-export const BRIDGE_DIR = '/home/pyodide/pynn_bridge'; // on sys.path; tracebacks name BRIDGE_DIR/bridge.py
+export const PYTHON_DIR = '/home/pyodide/pynn_python'; // on sys.path; tracebacks name PYTHON_DIR/pynn_worker/<file>.py
 const WHEEL_DIR = '/tmp/pynn_wheels'; // the py_nn wheel's fetched bytes, installed from here
 const PYODIDE_CORE = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json'];
 
@@ -95,26 +95,42 @@ export async function installPyNN(pyodide, wheelURL, wheelPromise) {
   }
 }
 
-/** Write bridge.py and its modules into Pyodide's file system, import it; return a new bridge.Session (PyProxy). */
-export async function importBridge(pyodide, bridgePromise, modulesPromise, shape) {
-  const [url, source] = await bridgePromise;
-  pyodide.FS.mkdirTree(BRIDGE_DIR);
-  pyodide.FS.writeFile(`${BRIDGE_DIR}/bridge.py`, source);
-  for (const [name, text] of await modulesPromise) pyodide.FS.writeFile(`${BRIDGE_DIR}/${name}`, text);
+/**
+ * The worker's Python (build.json's `python`: {root, package, state, files}): every file of the
+ * package fetched at once → Promise<[[path relative to root, text]]>.
+ */
+export function fetchPythonFiles(site, python) {
+  if (!python || !python.root || !python.package || !Array.isArray(python.files)) {
+    return Promise.reject(fatal(`build.json has no \`python\` (the worker's Python package): ${REBUILD}.`, new URL('build.json', site)));
+  }
+  return Promise.all(python.files.map((name) => {
+    const url = new URL(python.root + name, site);
+    return fetchOk(url, `the worker's Python (${name})`).then(async (r) => [name, await r.text()]);
+  }));
+}
+
+/** Write the package into Pyodide's file system, import it; return a new `python.state` object (PyProxy). */
+export async function importPython(pyodide, site, filesPromise, python, shape) {
+  for (const [name, text] of await filesPromise) {
+    const path = `${PYTHON_DIR}/${name}`;
+    pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
+    pyodide.FS.writeFile(path, text);
+  }
   const sys = pyodide.pyimport('sys');
   const path = sys.path;
-  if (!path.has(BRIDGE_DIR)) path.insert(0, BRIDGE_DIR);
+  if (!path.has(PYTHON_DIR)) path.insert(0, PYTHON_DIR);
   path.destroy();
   sys.destroy();
-  let bridge = null;
+  let pkg = null;
   try {
-    bridge = pyodide.pyimport('bridge');
-    return bridge.Session(JSON.stringify(shape));
+    pkg = pyodide.pyimport(python.package);
+    return pkg[python.state](JSON.stringify(shape));
   } catch (err) {
-    console.error('[pynn worker]', err.message); // the whole traceback, with bridge.py's lines
+    console.error('[pynn worker]', err.message); // the whole traceback, with the package's lines
+    const url = new URL(`${python.root}${python.package}/`, site);
     throw fatal(`The worker's Python (${url.pathname}) could not start: ${errorText(err)}. ${REBUILD}.`, url);
   } finally {
-    if (bridge) bridge.destroy();
+    if (pkg) pkg.destroy();
   }
 }
 

@@ -1,7 +1,9 @@
 // pynn.js: the public JavaScript API, `window.pynn` (also `import pynn from './pynn.js'`): a thin
-// facade over session.js that checks what a caller passes (fit options, pixels, names).
+// facade over page-session.js that checks what a caller passes (fit options, pixels, names).
 //
 //   pynn.ready                          Promise<{version, model, build, data, startupMs, stages}>
+//   pynn.snapshotSaved                  Promise<{state: "saved" | "restored" | "none", error?}>: the
+//                                       start-up snapshot for the next visit written (or why not)
 //   pynn.fit(options, onProgress)       -> {history, stopped, committed, evaluation, persisted, ...}
 //   pynn.stop()                         stops a running fit within one training slice
 //   pynn.predict(Float32Array(inputs))  -> {label, probabilities}   (row-major, 0..1 ink)
@@ -21,10 +23,10 @@
 // Nothing starts on import: the worker is created by the first call (or by reading pynn.ready).
 // README.md documents every call.
 
-import { Session } from './session.js';
+import { PageSession } from './page-session.js';
 import { createModelStore } from './storage.js';
-import { loadFacts } from './facts.js';
-import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from './fit-options.js';
+import { loadFacts } from '../shared/facts.js';
+import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from '../shared/fit-options.js';
 import { saveFile } from './ui.js';
 import { createExampleStore, idbBackend, pack, toFloats } from './examples.js';
 import { createCodeStore } from './code-store.js';
@@ -38,10 +40,10 @@ export const AUGMENT_LIMITS = Object.freeze({ shift: [0, 14, 'pixels'], rotation
 /** The page's one session (created on first use; the Worker only on its first request). */
 export function getSession() {
   if (!session) {
-    session = new Session({
-      createWorker: () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }),
+    session = new PageSession({
+      createWorker: () => new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module' }),
       store: createModelStore(() => window.localStorage),
-      loadFacts: () => loadFacts((url, init) => fetch(url, init), new URL('./', import.meta.url)),
+      loadFacts: () => loadFacts((url, init) => fetch(url, init), new URL('../', import.meta.url)),
     });
   }
   return session;
@@ -212,6 +214,13 @@ export async function exportModel({ download = true } = {}) {
 }
 
 export const pynn = {
+  /** Settles once the start-up snapshot for the next visit is written and read back ("saved"),
+   * when this visit started from one ("restored"), or when none will be written ("none", `error`). */
+  get snapshotSaved() {
+    const s = getSession();
+    s.start();
+    return s.snapshotSaved;
+  },
   get ready() {
     return getSession().start();
   },

@@ -7,8 +7,8 @@
 //   recorder()              -> the start-up hooks for a first visit (null if OPFS is unavailable)
 //   saveInBackground(...)   -> writes a captured snapshot after Ready, in slices, never for long
 
-import { startRecording, capture, captureOptions } from './snapshot.js';
-import { pack, parse } from './snapshot-format.js';
+import { startRecording, capture, captureOptions } from './capture.js';
+import { pack, parse } from './format.js';
 
 export const DIR = 'pynn-snapshots';
 const SUFFIX = '.snapshot';

@@ -1,12 +1,12 @@
 // rpc.js: the transport to the Python worker: requests, replies matched by id, progress callbacks,
 // fatal errors and restart. Knows nothing about models, storage or the page.
 //
-// Wire format (worker.js owns the other end):
-//   request  {id, type, payload}
-//   replies  {id, type: "progress", payload} (any number), then exactly one of
-//            {id, type: "result", payload} | {id, type: "error", error: {message, kind, file?}}
-// A reply with an id no request is waiting for (id 0: an unexpected error inside the worker) goes
-// to `onStray`. The Worker is created on the first request, not before.
+// Wire format: shared/protocol.js (worker/worker.js owns the other end). A reply with an id no
+// request is waiting for (id 0: an unexpected error inside the worker) goes to `onStray`; an event
+// the worker sends on its own (protocol.js's EVENTS) goes to `onEvent(type, payload)`. The Worker is
+// created on the first request, not before.
+
+import { EVENTS } from '../shared/protocol.js';
 
 /** An error reported by the worker, or the worker itself failing. `kind`: "fatal", "busy", ... */
 export class WorkerError extends Error {
@@ -24,11 +24,12 @@ export class WorkerError extends Error {
  *
  * Options: `script` names the worker's file in messages; `onFatal(error)` is called once when the
  * worker dies (every pending request is rejected with that error, and so is every later request
- * until `restart()`); `onStray(error)` receives replies nobody waits for.
+ * until `restart()`); `onStray(error)` receives replies nobody waits for; `onEvent(type, payload)`
+ * the worker's own events.
  *
  * Returns {call(type, payload, {onProgress, transfer}) -> Promise, restart(), get started}.
  */
-export function createRpc(createWorker, { script = 'worker.js', onFatal = () => {}, onStray = () => {} } = {}) {
+export function createRpc(createWorker, { script = 'worker/worker.js', onFatal = () => {}, onStray = () => {}, onEvent = () => {} } = {}) {
   let worker = null;
   let pending = new Map(); // id -> {resolve, reject, onProgress}
   let nextId = 1;
@@ -50,6 +51,10 @@ export function createRpc(createWorker, { script = 'worker.js', onFatal = () => 
   function onMessage(event) {
     heard = true;
     const msg = event.data || {};
+    if (msg.id == null && EVENTS.includes(msg.type)) {
+      onEvent(msg.type, msg.payload);
+      return;
+    }
     const entry = pending.get(msg.id);
     if (!entry) {
       if (msg.type === 'error') onStray(toError(msg.error));

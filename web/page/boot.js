@@ -6,7 +6,7 @@ let early = null;
 let failed = false;
 
 if (typeof Worker === 'function' && !new URLSearchParams(location.search).has('noearly')) {
-  early = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  early = new Worker(new URL('../worker/worker.js', import.meta.url), { type: 'module' });
   early.addEventListener('error', () => {
     failed = true; // e.g. worker.js missing: the session's own worker reports it with its handlers
   });

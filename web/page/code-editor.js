@@ -9,7 +9,7 @@
 let bundle = null;
 
 /** The CodeMirror bundle (one fetch per page; a failed fetch may be retried). */
-export function loadCodeMirror(url = new URL('./vendor/codemirror.js', import.meta.url)) {
+export function loadCodeMirror(url = new URL('../vendor/codemirror.js', import.meta.url)) {
   if (!bundle) {
     bundle = import(url.href).catch((err) => {
       bundle = null;

@@ -20,7 +20,7 @@ import math
 import py_nn
 from py_nn import optimizers
 
-import usercode
+from . import usercode
 
 FILENAME = "code.py"
 MAX_SOURCE = 200_000   # characters of code a model may carry
@@ -140,11 +140,11 @@ def check_result(source, settings):
                       "output": result["output"]})
 
 
-class CodeSession:
-    """The Code panel's part of the worker's ``bridge.Session`` (a base class of it).
+class CodeModelMixin:
+    """The Code panel's part of the worker's ``WorkerState`` (a base class of it).
 
     Uses the session's ``inputs``, ``classes``, ``net``, ``fit`` and ``check_model``. Every
-    method takes and returns plain values (strings, JSON text) like the rest of the bridge.
+    method takes and returns plain values (strings, JSON text) like the rest of the worker's Python.
     """
 
     def _settings(self, settings_json):
@@ -159,13 +159,13 @@ class CodeSession:
 
     def code_templates(self, settings_json):
         """JSON ``{"generated": code for the settings, "templates": {key: {"title", "source"}}}``."""
-        import codegen
+        from . import codegen
         return json.dumps({"generated": codegen.generated_code(self._settings(settings_json)),
                            "templates": codegen.TEMPLATES})
 
     def python_script(self, source, settings_json):
         """The text of "Export as Python" (ValueError naming the line of a syntax error)."""
-        import codegen
+        from . import codegen
         return codegen.python_script(self._settings(settings_json), source)
 
     @staticmethod

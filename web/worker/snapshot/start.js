@@ -1,15 +1,19 @@
-// snapshot-start.js: the worker's start-up with a snapshot (snapshot.js): restore the one of an
-// earlier visit of this build, or start normally, capture one right after bridge.py is imported
+// start.js: the worker's start-up with a snapshot (capture.js): restore the one of an
+// earlier visit of this build, or start normally, capture one right after the worker's Python is imported
 // and write it after Ready. The worker passes its own stages; this module only orders them.
 
-import { openSnapshot, recorder, saveInBackground } from './snapshot-store.js';
-import { restore } from './snapshot-restore.js';
+import { openSnapshot, recorder, saveInBackground } from './store.js';
+import { restore } from './restore.js';
+
+/** saveInBackground's answer as the "snapshot" event's payload: {state: "saved" | "none", error?, bytes?}. */
+const asResult = (r) => (r && typeof r === 'object' ? r : r ? { state: 'saved' } : { state: 'none', error: 'the snapshot could not be written (see the console)' });
 
 /**
  * runtime → packages + py_nn (`install`) → bridge, or runtime (restored) → bridge. A snapshot that
  * fails in any way is deleted (`reset()` forgets the half-started Python) and the normal start
- * runs. Returns {how: "restored" | "saved" | "none", discard()}: "saved" means captured (tens of
- * ms) and written in the background after the init reply; "none": no OPFS, or it could not.
+ * runs. Returns {how: "restored" | "saving" | "none", discard(), saved?, error?}: "saving" means
+ * captured (tens of ms) and being written in the background after the init reply; `saved` resolves
+ * to {state: "saved" | "none", error?} once it is written and read back (or could not be).
  *   runtime(start): the worker's runtime stage, starting Pyodide with start(loadPyodide, options)
  */
 export async function startPython({ buildId, dirs, timed, stages, runtime, install, bridge, reset, current }) {
@@ -39,7 +43,10 @@ export async function startPython({ buildId, dirs, timed, stages, runtime, insta
   }
   await timed('bridge', bridge);
   const captured = rec && await timed('snapshotCapture', async () => rec.capture(current(), buildId, dirs));
-  if (!captured) return { how: 'none', discard: async () => {} };
-  setTimeout(() => saveInBackground(captured, buildId), 0); // after the init reply
-  return { how: 'saved', discard: async () => {} };
+  const discard = async () => {};
+  if (!captured) return { how: 'none', error: 'the start-up could not be captured (see the console)', discard };
+  const saved = new Promise((resolve) => setTimeout(resolve, 0)) // after the init reply
+    .then(() => saveInBackground(captured, buildId))
+    .then(asResult, (err) => ({ state: 'none', error: String((err && err.message) || err) }));
+  return { how: 'saving', saved, discard };
 }

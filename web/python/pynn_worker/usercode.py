@@ -2,7 +2,7 @@
 with this code), and checks the derivatives it defines. The text the panel shows (generated
 code, templates, the exported script) is codegen.py's.
 
-The worker imports this module next to ``bridge.py``. A learner's code is compiled with a real
+The worker imports this module as part of the ``pynn_worker`` package. A learner's code is compiled with a real
 file name (``code.py``) so every error comes back as ``{message, line}`` with the line in the
 learner's file; ``print`` output is captured and returned, never lost. Nothing here raises for
 bad user code.
