@@ -5,7 +5,9 @@ pins           every pinned version and hash of a download
 env            .venv bootstrap and re-execution, child processes, console output, BuildError
 downloads      pinned npm/pip downloads into .cache, verified before they are kept
 pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the worker loads
-pyc            Pyodide's Python precompiled to bytecode (run inside Pyodide by pyc_compile.mjs)
+pyc            Pyodide's Python precompiled to bytecode: the job, its cache, pyodide-lock.json
+pyc_rules      what that bytecode build drops from the stdlib and the wheels, or replaces
+pyc_compile    the compiler, run inside Pyodide by pyc_compile.mjs (standard library only)
 mnist          the MNIST digits (the data shape's single source) as compact uint8 files
 vendor         third-party browser files in site/vendor (Chart.js)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
