@@ -20,7 +20,9 @@ bad_inputs     README's table of bad inputs and their messages, written from the
 suites         the test suites, their JUnit reports and the summary; Chromium install
 bench          the training benchmark table (CPython and Pyodide in Node), then bench_web
 bench_web      the browser comparison: py_nn page vs TensorFlow.js wasm vs CPython, Ready, bytes
-bench_report   the browser comparison's medians, ratios, targets and markdown table
+bench_serve    what it serves (site/, the TF.js folder) and the bytes a host would send
+bench_browser  its browser driver and measurements (an engine: Chromium), CPython reference
+bench_report   the browser comparison's medians, ratios, targets, markdown table and files
 
 Modules import only the standard library at import time (build.py runs under a bare python3
 before .venv exists); NumPy and py_nn are imported inside the functions that need them.
