@@ -5,7 +5,9 @@ pins           every pinned version and hash of a download
 env            .venv bootstrap and re-execution, child processes, console output, BuildError
 downloads      pinned npm/pip downloads into .cache, verified before they are kept
 pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the worker loads
-pyc            Pyodide's Python precompiled to bytecode (run inside Pyodide by pyc_compile.mjs)
+pyc            Pyodide's Python precompiled to bytecode: the job, its cache, pyodide-lock.json
+pyc_rules      what that bytecode build drops from the stdlib and the wheels, or replaces
+pyc_compile    the compiler, run inside Pyodide by pyc_compile.mjs (standard library only)
 mnist          the MNIST digits (the data shape's single source) as compact uint8 files
 vendor         third-party browser files in site/vendor (Chart.js)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
@@ -18,7 +20,9 @@ bad_inputs     README's table of bad inputs and their messages, written from the
 suites         the test suites, their JUnit reports and the summary; Chromium install
 bench          the training benchmark table (CPython and Pyodide in Node), then bench_web
 bench_web      the browser comparison: py_nn page vs TensorFlow.js wasm vs CPython, Ready, bytes
-bench_report   the browser comparison's medians, ratios, targets and markdown table
+bench_serve    what it serves (site/, the TF.js folder) and the bytes a host would send
+bench_browser  its browser driver and measurements (an engine: Chromium), CPython reference
+bench_report   the browser comparison's medians, ratios, targets, markdown table and files
 
 Modules import only the standard library at import time (build.py runs under a bare python3
 before .venv exists); NumPy and py_nn are imported inside the functions that need them.

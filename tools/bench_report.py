@@ -1,10 +1,14 @@
 """The web benchmark's numbers and table: medians, ratios and the performance issue's targets.
 
-``summarize(results)`` turns the raw measurements of tools/bench_web.py into a summary dict
+``summarize(results)`` turns the raw measurements of tools/bench_browser.py into a summary dict
 (seconds, ratios, accuracies, targets); ``markdown(results)`` renders it as the table printed by
-`python3 build.py bench` and written to bench-results/latest.md.
+`python3 build.py bench` and written to bench-results/latest.md; ``write_results`` does both and
+writes the files.
 """
+import json
 import statistics
+
+from tools.env import section
 
 # The performance issue's targets, as ratios from one run.
 TARGET_TFJS_RATIO = 0.25      # epoch time, py_nn page / TF.js wasm, at most
@@ -175,3 +179,16 @@ def markdown(results):
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'no'} |")
     lines.append(f"\n{s['targets_met']} of {len(s['targets'])} targets met.")
     return "\n".join(lines) + "\n"
+
+
+def write_results(results, out_dir):
+    """Summarize ``results``, write ``out_dir``/latest.{json,md}, print the table; return results."""
+    results["summary"] = summarize(results)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+    table = markdown(results)
+    (out_dir / "latest.md").write_text(table)
+    section("Web benchmark: results")
+    print(table, flush=True)
+    print(f"\n(written to {out_dir / 'latest.json'} and latest.md)", flush=True)
+    return results

@@ -32,7 +32,7 @@ PYODIDE_TEST_WHEELS = [
      "2a8386cfc11fa9d2c50ee7b2a57e7d898ef90470a7a34c4b949ff59662bb78b7"),
 ]
 
-# npm tarballs used by the web benchmark only (tools/bench_web.py; never copied into site/):
+# npm tarballs used by the web benchmark only (tools/bench_serve.py; never copied into site/):
 # name -> (version, the registry's dist.integrity: sha512, base64).
 BENCH_NPM_PACKAGES = {
     "@tensorflow/tfjs": ("4.22.0", "sha512-0TrIrXs6/b7FLhLVNmfh8Sah6JgjBPH4mZ8JGb7NU6WW+cx00qK5BcAZxw7NCzxj6N8MRAIfHq+oNbPUNG5VAg=="),

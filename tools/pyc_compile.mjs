@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs tools/pyc.py inside Pyodide (Node.js), so Python's bytecode is made by Pyodide's own
-// interpreter. The host folders a job names are mounted (NODEFS) at the same paths.
+// Runs tools/pyc_compile.py inside Pyodide (Node.js), so Python's bytecode is made by Pyodide's
+// own interpreter (tools/pyc.py writes the job and runs this script). The host folders a job
+// names are mounted (NODEFS) at the same paths.
 //
 //   node tools/pyc_compile.mjs compile --pyodide DIR --job JOB.json --report OUT.json
-//       DIR holds Pyodide's unmodified core files; JOB.json is pyc.run_job's job.
+//       DIR holds Pyodide's unmodified core files; JOB.json is pyc_compile.run_job's job.
 //   node tools/pyc_compile.mjs check --pyodide DIR --packages numpy,micropip,packaging --report OUT.json
 //       DIR is a built site's pyodide/ folder: loads the packages as the worker does, then
-//       pyc.check_imports() imports every kept module of the stdlib and of those packages.
+//       pyc_compile.check_imports() imports every kept module of the stdlib and of those packages.
 //
 // Exit code 0 with the report written, 1 with the error on stderr.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -41,13 +42,13 @@ function mountHostDirs(pyodide, dirs) {
   }
 }
 
-/** Start Pyodide from DIR with tools/pyc.py importable; `env` as loadPyodide takes it. */
+/** Start Pyodide from DIR with tools/pyc_compile.py importable; `env` as loadPyodide takes it. */
 async function start(dir, env) {
   const indexURL = path.resolve(dir) + path.sep;
   const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, "pyodide.mjs")).href);
   const pyodide = await loadPyodide({ indexURL, env });
   pyodide.FS.mkdirTree("/tools");
-  pyodide.FS.writeFile("/tools/pyc.py", readFileSync(path.join(HERE, "pyc.py")));
+  pyodide.FS.writeFile("/tools/pyc_compile.py", readFileSync(path.join(HERE, "pyc_compile.py")));
   pyodide.runPython("import sys; sys.path.insert(0, '/tools')");
   return pyodide;
 }
@@ -57,7 +58,7 @@ async function main() {
   // Compiling: no column tables in code objects (smaller .pyc; tracebacks keep line numbers).
   const env = args.command === "compile" ? { PYTHONNODEBUGRANGES: "1" } : {};
   const pyodide = await start(args.pyodide, env);
-  const pyc = pyodide.pyimport("pyc");
+  const pyc = pyodide.pyimport("pyc_compile");
   let report;
   if (args.command === "compile") {
     const job = JSON.parse(readFileSync(args.job, "utf8"));

@@ -1,4 +1,4 @@
-"""py_nn on CPython, the native reference of the web benchmark (tools/bench_web.py runs it).
+"""py_nn on CPython, the native reference of the web benchmark (tools/bench_browser.py runs it).
 
 Trains exactly what the page's worker trains for ``pynn.fit({optimizer: "sgd", ...})``:
 float32 digits scaled to 0..1, ReLU hidden layers, softmax + categorical cross-entropy, SGD

@@ -1,4 +1,4 @@
-// pynn_driver.js: the py_nn side of the benchmark, injected by tools/bench_web.py into the built
+// pynn_driver.js: the py_nn side of the benchmark, injected by tools/bench_browser.py into the built
 // site's page; it only uses the public `window.pynn` API (the same one a person would use).
 //
 //   window.pynnBench.fit({hidden, batchSize, epochs, learningRate, samples})

@@ -1,4 +1,4 @@
-// ready_hook.js: records when the page became Ready, for tools/bench_web.py (an init script that
+// ready_hook.js: records when the page became Ready, for tools/bench_browser.py (an init script that
 // runs before the page's own scripts). When the page assigns `window.pynn`, the hook chains onto
 // `pynn.ready` and stores performance.now() (ms since navigation start) in
 // window.__pynnBenchReadyAt, or the error text in window.__pynnBenchReadyError.

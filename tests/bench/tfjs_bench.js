@@ -1,7 +1,7 @@
 // tfjs_bench.js: the TensorFlow.js 4.22 side of the benchmark: trains the same models as py_nn
 // (Dense ReLU layers, softmax, categorical cross-entropy, SGD momentum 0.9) on the site's MNIST
 // digits with the wasm backend (SIMD, no threads) and reports per-epoch wall times.
-// A classic script loaded after tf.min.js and tf-backend-wasm.min.js; tools/bench_web.py drives it:
+// A classic script loaded after tf.min.js and tf-backend-wasm.min.js; tools/bench_browser.py drives it:
 //
 //   window.tfjsBench.ready   Promise<{tfjs, backend, simd, threads, train, test}>
 //   window.tfjsBench.run({hidden: [128], batchSize: 32, epochs: 6, learningRate: 0.01,

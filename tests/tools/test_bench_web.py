@@ -1,12 +1,12 @@
-"""The web benchmark's plumbing (tools/bench_web.py, tools/bench_report.py): what counts as bytes
-on the wire, which epochs are timed, how targets are judged. Nothing here times anything."""
+"""The web benchmark's plumbing (tools/bench_serve.py, tools/bench_report.py): what counts as
+bytes on the wire, which epochs are timed, how targets are judged. Nothing here times anything."""
 import gzip
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tools import bench_report, bench_web
+from tools import bench_report, bench_serve
 from tools.pins import BENCH_NPM_PACKAGES
 
 
@@ -19,7 +19,7 @@ def test_wire_bytes_gzips_text_and_wasm_counts_archives_raw_and_every_response(t
     (tmp_path / "w.whl").write_bytes(wheel)
     log = [(0, "/", 200), (0, "/index.html?nosw", 200), (0, "/a.wasm", 200), (0, "/w.whl", 200),
            (0, "/missing.js", 404)]
-    wire = bench_web.wire_bytes(tmp_path, log)
+    wire = bench_serve.wire_bytes(tmp_path, log)
     gz = {name: len(gzip.compress(data, compresslevel=6)) for name, data in
           (("index.html", page), ("a.wasm", wasm))}
     rows = {row["path"]: row for row in wire["files"]}
@@ -35,7 +35,7 @@ def test_wire_bytes_gzips_text_and_wasm_counts_archives_raw_and_every_response(t
 
 def test_recording_server_logs_every_response_with_its_status(tmp_path):
     (tmp_path / "build.json").write_text("{}")
-    server = bench_web.RecordingServer(tmp_path)
+    server = bench_serve.RecordingServer(tmp_path)
     try:
         with urllib.request.urlopen(server.url + "build.json", timeout=10) as answer:
             assert answer.read() == b"{}"
@@ -47,7 +47,7 @@ def test_recording_server_logs_every_response_with_its_status(tmp_path):
 
 
 def test_tfjs_pins_are_exact_versions_with_sha512_and_name_the_files_taken():
-    assert set(BENCH_NPM_PACKAGES) == set(bench_web.TFJS_FILES)
+    assert set(BENCH_NPM_PACKAGES) == set(bench_serve.TFJS_FILES)
     for name, (version, integrity) in BENCH_NPM_PACKAGES.items():
         assert version == "4.22.0", name
         assert integrity.startswith("sha512-") and len(integrity) == 7 + 88, name

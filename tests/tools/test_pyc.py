@@ -1,5 +1,6 @@
-"""Tests of tools/pyc.py: the built site ships Python bytecode that Pyodide really imports, with a
-pyodide-lock.json whose sha256 match the files; and the wheel rewriting on small archives.
+"""Tests of tools/pyc.py and tools/pyc_compile.py: the built site ships Python bytecode that
+Pyodide really imports, with a pyodide-lock.json whose sha256 match the files; and the wheel
+rewriting on small archives.
 
 The site tests read ``$PYNN_SITE_DIR`` (default: site/) and need ``python3 build.py`` first;
 the import check runs Pyodide in Node.js (``tools/pyc_compile.mjs check``).
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import pyc
+from tools import pyc, pyc_compile
 from tools.pyodide_dist import WORKER_PACKAGES, lock_closure
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def packages(lock):
 
 @pytest.fixture(scope="module")
 def imports_report(tmp_path_factory, packages):
-    """What pyc.check_imports() reports from Pyodide started from the built site."""
+    """What pyc_compile.check_imports() reports from Pyodide started from the built site."""
     node = shutil.which("node")
     assert node, "node (Node.js 18+) is needed on PATH to start Pyodide"
     out = tmp_path_factory.mktemp("pyc") / "report.json"
@@ -90,7 +91,7 @@ def test_compiled_wheels_hold_bytecode_and_a_true_record(lock, packages):
                 want = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
                 assert (digest, size) == (f"sha256={want}", str(len(data))), f"RECORD row of {name}"
             wheel = z.read(record_name.replace("RECORD", "WHEEL")).decode()
-            assert f"Tag: {pyc.wheel_tag(path.name)}\n" in wheel
+            assert f"Tag: {pyc_compile.wheel_tag(path.name)}\n" in wheel
 
 
 def test_numpy_wheel_drops_stubs_and_headers(lock):
@@ -139,7 +140,7 @@ def test_bytecode_has_no_column_tables_and_the_source_file_names(imports_report)
 def make_wheel(path, files):
     """A wheel ``path`` holding ``files`` {name: text} plus dist-info WHEEL and RECORD."""
     dist = path.name.split("-")[0] + "-" + path.name.split("-")[1] + ".dist-info"
-    tag = pyc.wheel_tag(path.name)
+    tag = pyc_compile.wheel_tag(path.name)
     with zipfile.ZipFile(path, "w") as z:
         for name, text in files.items():
             z.writestr(name, text)
@@ -151,8 +152,8 @@ def test_precompile_wheel_compiles_drops_and_rewrites_the_record(tmp_path):
     src = tmp_path / "demo-1.0-py3-none-any.whl"
     make_wheel(src, {"demo/__init__.py": '"""Doc."""\nX = 1\n', "demo/a.pyi": "X: int\n",
                      "demo/data.txt": "kept"})
-    dst = tmp_path / pyc.compiled_wheel_name(src.name, "cp312")
-    counts = pyc.precompile_wheel(src, dst, "/site", drop=("*.pyi",))
+    dst = tmp_path / pyc_compile.compiled_wheel_name(src.name, "cp312")
+    counts = pyc_compile.precompile_wheel(src, dst, "/site", drop=("*.pyi",))
     assert counts == {"compiled": 1, "dropped": 1, "copied": 3}
     assert dst.name == "demo-1.0-cp312-none-any.whl"
     with zipfile.ZipFile(dst) as z:
@@ -168,7 +169,7 @@ def test_a_stub_replaces_one_file_of_a_dropped_folder(tmp_path):
     make_wheel(src, {"demo/__init__.py": "X = 1\n", "demo/big/__init__.py": "import demo.big.huge\n",
                      "demo/big/huge.py": "Y = 2\n"})
     dst = tmp_path / "demo-1.0-cp312-none-any.whl"
-    counts = pyc.precompile_wheel(src, dst, "/site", drop=("demo/big",),
+    counts = pyc_compile.precompile_wheel(src, dst, "/site", drop=("demo/big",),
                                   stubs={"demo/big/__init__.py": "SMALL = True\n"})
     assert counts == {"compiled": 2, "dropped": 1, "copied": 2}
     with zipfile.ZipFile(dst) as z:
@@ -179,14 +180,14 @@ def test_a_stub_replaces_one_file_of_a_dropped_folder(tmp_path):
     exec(code, namespace)
     assert namespace["SMALL"] is True
     with pytest.raises(ValueError, match="matched nothing.*demo/none.py"):
-        pyc.precompile_wheel(src, tmp_path / "out.whl", "/site", stubs={"demo/none.py": "Z = 3\n"})
+        pyc_compile.precompile_wheel(src, tmp_path / "out.whl", "/site", stubs={"demo/none.py": "Z = 3\n"})
 
 
 def test_a_drop_pattern_that_matches_nothing_is_an_error(tmp_path):
     src = tmp_path / "demo-1.0-py3-none-any.whl"
     make_wheel(src, {"demo/__init__.py": "X = 1\n"})
     with pytest.raises(ValueError, match="matched nothing.*demo/gone"):
-        pyc.precompile_wheel(src, tmp_path / "out.whl", "/site", drop=("demo/gone",))
+        pyc_compile.precompile_wheel(src, tmp_path / "out.whl", "/site", drop=("demo/gone",))
 
 
 def test_an_archive_with_bytecode_is_refused(tmp_path):
@@ -194,13 +195,13 @@ def test_an_archive_with_bytecode_is_refused(tmp_path):
     with zipfile.ZipFile(src, "w") as z:
         z.writestr("os.pyc", b"\0")
     with pytest.raises(ValueError, match="already holds bytecode"):
-        pyc.precompile_stdlib(src, tmp_path / "out.zip", "/lib/python312.zip", drop=())
+        pyc_compile.precompile_stdlib(src, tmp_path / "out.zip", "/lib/python312.zip", drop=())
 
 
 def test_without_docstrings_strips_docstrings_and_keeps_asserts():
     import ast
 
-    tree = pyc.without_docstrings(ast.parse('"""M."""\nclass C:\n    "c"\ndef f():\n    "f"\n    assert 0\n'))
+    tree = pyc_compile.without_docstrings(ast.parse('"""M."""\nclass C:\n    "c"\ndef f():\n    "f"\n    assert 0\n'))
     namespace = {}
     exec(compile(tree, "<m>", "exec"), namespace)
     assert namespace["C"].__doc__ is None and namespace["f"].__doc__ is None
