@@ -104,20 +104,11 @@ def wait_ready(page):
     return page.evaluate("() => window.__pynnBenchReadyAt")
 
 
-# The first visit writes its start-up snapshot (web/snapshot-store.js) in the background after
-# Ready, as <build_id>.snapshot once complete: wait for it (at most 60 s) before the repeat visit.
+# The first visit writes its start-up snapshot in the background after Ready; the page says when
+# it is written and read back (pynn.snapshotSaved): wait for it (at most 60 s) before the repeat visit.
 WAIT_SNAPSHOT_SAVED = """async () => {
-    const { build, stages } = await window.pynn.ready;
-    if (stages.snapshot !== 'saved') return stages.snapshot;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 60000) {
-        try {
-            const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('pynn-snapshots');
-            await dir.getFileHandle(`${build.build_id}.snapshot`);
-            return 'written';
-        } catch (e) { await new Promise((r) => setTimeout(r, 200)); }
-    }
-    return 'not written';
+    const late = new Promise((r) => setTimeout(() => r({ state: 'not written within 60 s' }), 60000));
+    return (await Promise.race([window.pynn.snapshotSaved, late])).state;
 }"""
 
 
