@@ -188,7 +188,7 @@ class App:
         out = self.page.evaluate(
             """async (timeoutMs) => {
                 const pad = document.querySelector('canvas[aria-label="Drawing pad"]');
-                const { toMnist } = await import(new URL('./draw.js', document.baseURI).href);
+                const { toMnist } = await import(new URL('./page/draw.js', document.baseURI).href);
                 const { pixels, empty } = toMnist(pad);
                 if (empty) return { error: 'the drawing pad is empty' };
                 const r = await window.pynn.predict(pixels);

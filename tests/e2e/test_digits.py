@@ -3,6 +3,7 @@ them fetches the gzipped files once and decodes them with the native Decompressi
 (bit-identical to the raw files), and a failed fetch is that request's error, retried by the next."""
 
 import json
+from pathlib import Path
 import re
 
 import pytest
@@ -32,8 +33,12 @@ def test_ready_does_not_load_the_digits(open_app, site_dir):
 
 def test_gunzip_in_chromium_gives_the_raw_bytes(app, site_dir):
     build = json.loads((site_dir / "build.json").read_text())
+    # the worker's own gunzip (web/worker/util.js; the site ships it bundled into worker/worker.js)
+    util = Path(__file__).resolve().parents[2] / "web" / "worker" / "util.js"
+    app.page.context.route("**/__tests__/worker-util.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=util.read_text()))
     same = app.page.evaluate("""async (files) => {
-        const { gunzip } = await import('./worker-util.js');
+        const { gunzip } = await import('./__tests__/worker-util.js');
         const out = {};
         for (const gz of files) {
             const packed = await (await fetch(gz)).arrayBuffer();

@@ -39,3 +39,14 @@ def test_works_under_a_sub_path(open_app, subpath_url):
     assert outside == [], f"requests outside {prefix}: {outside}"
     app.draw("1")
     expect(app.prediction).to_have_text("1", timeout=15_000)
+
+
+def test_the_status_names_the_kernel_that_really_runs_and_the_worker_is_one_file(app):
+    """Chromium has relaxed SIMD: the fused multiply-add build of the kernel loads, and the status
+    line says so; the worker arrives as one bundled script (no module graph behind it)."""
+    ready = app.page.evaluate("() => window.pynn.ready.then((r) => ({kernel: r.kernel, variant: r.kernelVariant}))")
+    assert ready == {"kernel": "simd", "variant": "relaxed-simd"}
+    expect(app.status).to_contain_text("WebAssembly SIMD kernel, relaxed (fused multiply-add)")
+    scripts = [urlsplit(u).path for u in app.record["requests"] if urlsplit(u).path.endswith(".js")]
+    worker_side = [p for p in scripts if p.startswith("/worker/")]
+    assert worker_side == ["/worker/worker.js"], scripts

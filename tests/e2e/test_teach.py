@@ -126,7 +126,7 @@ def test_teach_then_continue_learns_a_new_style_and_keeps_mnist(app):
         for d in "0123456789":
             app.draw_strokes(teach_pad(app), boxy_strokes(d, test_rng))
             px = app.page.evaluate("""async () => {
-                const { toMnist } = await import(new URL('./draw.js', document.baseURI).href);
+                const { toMnist } = await import(new URL('./page/draw.js', document.baseURI).href);
                 return Array.from(toMnist(document.getElementById('teach-pad'), 28).pixels); }""")
             tests.append((d, px))
             app.button("Clear pad").click()

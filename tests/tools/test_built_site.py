@@ -15,7 +15,7 @@ from tools.site import LAZY, UNUSED, build_id, site_files
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PYNN_SITE_DIR") or ROOT / "site")
 KEYS = ["version", "wheel", "model", "data", "digits", "pyodide", "chartjs", "default_model",
-        "shape", "packages", "precache", "build_id"]
+        "shape", "packages", "python", "precache", "build_id"]
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +81,28 @@ def test_packages_and_their_dependencies_are_shipped_and_precached(build):
     assert lock["info"]["version"] == build["pyodide"]
     for name in lock_closure(lock, build["packages"]):
         assert f"pyodide/{lock['packages'][name]['file_name']}" in build["precache"], name
+
+
+def test_the_worker_is_one_bundled_file_with_a_source_map(build):
+    """site/worker/ holds the bundle and its map only; the map names every source module of
+    web/worker/ and web/shared/ it was made from, with their text."""
+    assert sorted(p.name for p in (SITE / "worker").iterdir()) == ["worker.js", "worker.js.map"]
+    bundle = (SITE / "worker" / "worker.js").read_text()
+    assert not re.search(r"^\s*import\s.*from\s", bundle, re.M), "the bundle still imports modules"
+    source_map = json.loads((SITE / "worker" / "worker.js.map").read_text())
+    web = ROOT / "web"
+    sources = {(web / "worker" / s).resolve() for s in source_map["sources"]}
+    expected = {p.resolve() for p in (web / "worker").rglob("*.js")} | {(web / "shared" / "protocol.js").resolve()}
+    assert sources == expected
+    for name, text in zip(source_map["sources"], source_map["sourcesContent"]):
+        assert text == (web / "worker" / name).read_text(), name
+    assert "worker/worker.js" in build["precache"] and "worker/worker.js.map" not in build["precache"]
+
+
+def test_the_python_package_is_listed_for_the_worker(build):
+    python = build["python"]
+    assert (python["root"], python["package"], python["state"]) == ("python/", "pynn_worker", "WorkerState")
+    on_disk = sorted(p.relative_to(SITE / "python").as_posix() for p in (SITE / "python").rglob("*.py"))
+    assert python["files"] == on_disk and "pynn_worker/__init__.py" in on_disk
+    for name in python["files"]:
+        assert (SITE / "python" / name).read_bytes() == (ROOT / "web" / "python" / name).read_bytes()

@@ -3,24 +3,8 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { MemoryStorage } from './memory-storage.mjs';
 import { createCodeStore, CODE_KEY, TRUST_KEY, MAX_TRUSTED } from '../../web/page/code-store.js';
-
-class MemoryStorage {
-  constructor({ full = false } = {}) {
-    this.map = new Map();
-    this.full = full;
-  }
-  getItem(k) {
-    return this.map.has(k) ? this.map.get(k) : null;
-  }
-  setItem(k, v) {
-    if (this.full) throw Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
-    this.map.set(k, String(v));
-  }
-  removeItem(k) {
-    this.map.delete(k);
-  }
-}
 
 const hash = (i) => i.toString(16).padStart(64, '0');
 
@@ -66,7 +50,7 @@ test('a full or blocked storage says false and changes nothing', () => {
   const ls = new MemoryStorage();
   const store = createCodeStore(() => ls);
   store.writeDraft('kept');
-  ls.full = true;
+  ls.quota = 0; // full: every write throws QuotaExceededError
   assert.equal(store.writeDraft('lost?'), false);
   assert.equal(store.trust(hash(3)), false);
   assert.equal(store.readDraft(), 'kept');

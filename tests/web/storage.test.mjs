@@ -3,43 +3,12 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { MemoryStorage } from './memory-storage.mjs';
 import {
   createModelStore, inspectDocument, checkName, formatSize, isQuotaError, StorageError, MODEL_PREFIX, UNSAVED_KEY, LAST_KEY,
 } from '../../web/page/storage.js';
 
 const SHAPE = { side: 28, inputs: 784, classes: 10, train: 8000, test: 2000 };
-
-/** The Web Storage interface in memory; a write that would pass `quota` characters throws like a browser. */
-class MemoryStorage {
-  constructor(quota = Infinity) {
-    this.map = new Map();
-    this.quota = quota;
-  }
-  get length() {
-    return this.map.size;
-  }
-  key(i) {
-    return [...this.map.keys()][i] ?? null;
-  }
-  getItem(k) {
-    return this.map.has(k) ? this.map.get(k) : null;
-  }
-  setItem(k, v) {
-    v = String(v);
-    let used = 0;
-    for (const [key, val] of this.map) if (key !== k) used += key.length + val.length;
-    if (used + k.length + v.length > this.quota) {
-      throw new DOMException(`Setting the value of '${k}' exceeded the quota.`, 'QuotaExceededError');
-    }
-    this.map.set(k, v);
-  }
-  removeItem(k) {
-    this.map.delete(k);
-  }
-  clear() {
-    this.map.clear();
-  }
-}
 
 function doc(layers = [784, 16, 10], extra = {}) {
   return JSON.stringify({ format: 'py_nn.model', layers, params: { data: 'AAAA' }, metadata: {}, ...extra });

@@ -1,4 +1,4 @@
-// session.js: the page's state around the Python worker: start-up and Retry, the active model, the
+// page-session.js: the page's state around the Python worker: start-up and Retry, the active model, the
 // one "training" flag, the rules for what is restored and kept, every storage write, and the
 // events the panels listen to. No DOM: panels render, the session decides.
 //

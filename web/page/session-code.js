@@ -1,4 +1,4 @@
-// session-code.js: the session's Code-panel methods (mixed into Session by session.js): Check,
+// session-code.js: the session's Code-panel methods (mixed into PageSession by page-session.js): Check,
 // the generated code and templates, Export as Python, whether a model file's code may run, and
 // the recovery when Stop gets no answer (a new worker, the active model restored). No DOM.
 

@@ -1,4 +1,4 @@
-// session-inside.js: the session's Inside-panel requests (mixed into Session by session.js): one
+// session-inside.js: the session's Inside-panel requests (mixed into PageSession by page-session.js): one
 // drawing's activations, the model overview, first-layer weights, a neuron's top digits, mistakes,
 // one held-out digit, the augmentation preview. Each waits for start-up, then asks the worker.
 
@@ -10,7 +10,7 @@ export const insideMethods = {
     return this.rpc.call('inside', { pixels }, { transfer: [pixels.buffer] });
   },
 
-  /** {summary, evaluation, perClass, histograms} of the active model (see bridge.Session.overview). */
+  /** {summary, evaluation, perClass, histograms} of the active model (see pynn_worker.WorkerState.overview). */
   async overview() {
     await this.start();
     return this.rpc.call('overview', {});

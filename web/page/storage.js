@@ -1,6 +1,6 @@
 // storage.js: the localStorage codec for models: key scheme, name checks, document inspection,
 // and the primitive reads and writes. It decides nothing: which model to keep, restore or delete
-// is session.js's job, and session.js is the only caller of the writes.
+// is page-session.js's job (session-models.js), the only caller of the writes.
 //
 // localStorage scheme (every key starts with "pynn."):
 //

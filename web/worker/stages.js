@@ -1,4 +1,4 @@
-// worker-stages.js: the worker's start-up steps as plain functions of what they are given (the
+// stages.js: the worker's start-up steps as plain functions of what they are given (the
 // site's URL, the Pyodide object, the fetched bytes): build.json, the runtime, the packages, the
 // py_nn wheel, the worker's Python package, and the digits' files. Each failure is a clear error that names the file
 // to blame (`fatal` at start-up, a per-request UserError for the digits). worker.js orders them,

@@ -1,4 +1,4 @@
-// worker-util.js: the worker's plain helpers (no Pyodide, no state): its error type, the text of a
+// util.js: the worker's plain helpers (no Pyodide, no state): its error type, the text of a
 // Python error, fetches that name the file that failed, gunzip, and a yield to the event loop.
 
 export const REBUILD = 'Rebuild the site with "python3 build.py"';

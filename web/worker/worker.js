@@ -109,7 +109,7 @@ function startFetches() {
         await timed('packages', () => stagePackages());
         await timed('py_nn', () => stagePyNN(wheelURL, wheelPromise));
       },
-      bridge: async () => { ctx.state = await importPython(ctx.pyodide, SITE, filesPromise, info.python, info.shape); },
+      importPython: async () => { ctx.state = await importPython(ctx.pyodide, SITE, filesPromise, info.python, info.shape); },
     }));
     return { python, stages };
   });

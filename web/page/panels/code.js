@@ -2,7 +2,7 @@
 // then), the code generated from the Train settings or a template, Reset, Check (derivatives
 // and shapes per component), Train with this code (through the Train panel's run: same
 // progress, chart, Stop, held-out results), Stop, Export as Python, and print() output.
-// The code is kept between visits by code-store.js; the worker runs it (session.js).
+// The code is kept between visits by code-store.js; the worker runs it (page-session.js).
 
 import { validateFitConfig, fitDefaults } from '../../shared/fit-options.js';
 import { createEditor, loadCodeMirror } from '../code-editor.js';

@@ -1,7 +1,7 @@
-// snapshot.js: a memory snapshot of the started Python runtime (Pyodide + numpy + micropip +
-// py_nn installed + bridge.py imported), so a repeat visit restores it instead of starting again.
-// This file captures; snapshot-restore.js restores, snapshot-format.js packs and checks the
-// bytes, snapshot-store.js keeps them in OPFS. Pure over a Pyodide instance: no DOM, no OPFS.
+// capture.js: a memory snapshot of the started Python runtime (Pyodide + numpy + micropip +
+// py_nn installed + the worker's Python package imported), so a repeat visit restores it instead of starting again.
+// This file captures; restore.js restores, format.js packs and checks the
+// bytes, store.js keeps them in OPFS. Pure over a Pyodide instance: no DOM, no OPFS.
 //
 // Why a workaround: Pyodide 0.27.7's own memory snapshot (`loadPyodide({_makeSnapshot: true})`,
 // `pyodide.makeMemorySnapshot()`, `loadPyodide({_loadSnapshot})`) saves the main module's linear
@@ -11,14 +11,14 @@
 // `__table_base`), the function-table slots and GOT entries the dynamic linker filled, its list of
 // loaded libraries (LDSO) and the files unpacked into site-packages. Restoring the memory alone
 // leaves numpy's types pointing at table slots that hold nothing. So this module:
-//   capture (first visit, right after `import bridge`):
+//   capture (first visit, right after `import pynn_worker`):
 //     - records, while packages load, every side-module instantiation and the memory and table
 //       base its import object hands out (a wrapper around WebAssembly.instantiate/Instance);
 //     - copies the memory with makeMemorySnapshot (garbage collector paused, so a restored
 //       runtime never traverses numpy objects before their code is back), and records the table
 //       slots added since start-up by name (an export of a library or of the main module, or a
 //       JS function), the GOT values, LDSO's names and handles, and the files of site-packages
-//       and of the bridge folder;
+//       and of the worker's Python folder;
 //   restore (repeat visit): loadPyodide({_loadSnapshot}), write the files back, re-instantiate
 //     every library at its recorded addresses (then copy its memory range back, since the data
 //     segments overwrite it; its constructors and data relocations are NOT run again: their
@@ -249,7 +249,7 @@ function describeLibs(pyodide, recording) {
 /**
  * Capture the runtime now (synchronous: tens of ms, mostly copying the memory). Call with no
  * Python running. `dirs`: folders of Pyodide's file system to keep besides site-packages.
- * Returns {header, memory, contents, info}: snapshot-format.js's pack() makes the file of it.
+ * Returns {header, memory, contents, info}: format.js's pack() makes the file of it.
  */
 export function capture(pyodide, recording, { buildId, dirs = [] }) {
   const module = pyodide._module;

@@ -1,4 +1,4 @@
-// snapshot-format.js: the bytes of a start-up snapshot file (see snapshot.js for what is in it):
+// format.js: the bytes of a start-up snapshot file (see capture.js for what is in it):
 // packing (in slices, after Ready), checking and unpacking. Pure: no Pyodide, no OPFS.
 //
 // Layout, every part starting on a 16-byte boundary:

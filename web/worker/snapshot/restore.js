@@ -1,5 +1,5 @@
-// snapshot-restore.js: start Pyodide from a start-up snapshot (what is in one and why: the header
-// of snapshot.js; the file: snapshot-format.js). Pure over pyodide.mjs's loadPyodide: no OPFS.
+// restore.js: start Pyodide from a start-up snapshot (what is in one and why: the header
+// of capture.js; the file: format.js). Pure over pyodide.mjs's loadPyodide: no OPFS.
 //
 // Restoring: loadPyodide({_loadSnapshot}) puts the main memory back; then the kept files are
 // written back, every side module is instantiated again at its recorded memory and table base
@@ -9,7 +9,7 @@
 // garbage collector (paused in the snapshot) resumes. Anything that does not match throws.
 
 /**
- * The JS objects saved by name (snapshot.js apiSerializer) as forwarders to the new runtime's
+ * The JS objects saved by name (capture.js apiSerializer) as forwarders to the new runtime's
  * objects (`target.pyodide`, set when loadPyodide returns: nothing calls them before), and the
  * ones Python no longer uses as placeholders that throw if they are ever used.
  */

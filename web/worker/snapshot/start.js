@@ -9,19 +9,19 @@ import { restore } from './restore.js';
 const asResult = (r) => (r && typeof r === 'object' ? r : r ? { state: 'saved' } : { state: 'none', error: 'the snapshot could not be written (see the console)' });
 
 /**
- * runtime → packages + py_nn (`install`) → bridge, or runtime (restored) → bridge. A snapshot that
+ * runtime → packages + py_nn (`install`) → the worker's Python (`importPython`), or runtime (restored) → the worker's Python. A snapshot that
  * fails in any way is deleted (`reset()` forgets the half-started Python) and the normal start
  * runs. Returns {how: "restored" | "saving" | "none", discard(), saved?, error?}: "saving" means
  * captured (tens of ms) and being written in the background after the init reply; `saved` resolves
  * to {state: "saved" | "none", error?} once it is written and read back (or could not be).
  *   runtime(start): the worker's runtime stage, starting Pyodide with start(loadPyodide, options)
  */
-export async function startPython({ buildId, dirs, timed, stages, runtime, install, bridge, reset, current }) {
+export async function startPython({ buildId, dirs, timed, stages, runtime, install, importPython, reset, current }) {
   const snapshot = buildId ? await timed('snapshotRead', () => openSnapshot(buildId)) : null;
   if (snapshot) {
     try {
       await timed('runtime', () => runtime((load, options) => restore(load, snapshot.parsed, options)));
-      await timed('bridge', bridge);
+      await timed('bridge', importPython);
       Object.assign(stages, { snapshotRestore: restore.ms, snapshotRead: snapshot.ms });
       return { how: 'restored', discard: snapshot.discard };
     } catch (err) {
@@ -41,7 +41,7 @@ export async function startPython({ buildId, dirs, timed, stages, runtime, insta
   } finally {
     if (rec) rec.stop();
   }
-  await timed('bridge', bridge);
+  await timed('bridge', importPython);
   const captured = rec && await timed('snapshotCapture', async () => rec.capture(current(), buildId, dirs));
   const discard = async () => {};
   if (!captured) return { how: 'none', error: 'the start-up could not be captured (see the console)', discard };

@@ -1,4 +1,4 @@
-// snapshot-store.js: where the worker keeps the start-up snapshot (snapshot.js makes and restores
+// store.js: where the worker keeps the start-up snapshot (capture.js makes and restores
 // it): one file per build in the Origin Private File System, `pynn-snapshots/<build_id>.snapshot`.
 // Every function here fails quietly (returns null / false): without OPFS, with a full disk, a lock
 // held by another tab or a damaged file, the page simply starts the normal way. Worker only.
