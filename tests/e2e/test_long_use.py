@@ -73,7 +73,7 @@ class WorkerProbe:
 
     def wasm_memory(self) -> int:
         """Bytes of Pyodide's WebAssembly memory: pause the worker in its message handler (a
-        prediction wakes it) and read `pyodide._module.HEAP8.length` in that frame."""
+        prediction wakes it) and read `ctx.pyodide._module.HEAP8.length` (worker/context.js) in that frame."""
         self.paused.clear()
         self.send("Debugger.enable")
         self.send("Debugger.pause")
@@ -81,7 +81,7 @@ class WorkerProbe:
         self._until(lambda: self.paused, "the worker never paused")
         frame = self.paused[0]["callFrames"][0]["callFrameId"]
         out = self.send("Debugger.evaluateOnCallFrame", {"callFrameId": frame, "returnByValue": True,
-                                                         "expression": "pyodide._module.HEAP8.length"})
+                                                         "expression": "ctx.pyodide._module.HEAP8.length"})
         self.send("Debugger.resume")
         self.send("Debugger.disable")
         assert out["result"].get("type") == "number", out
