@@ -155,7 +155,7 @@ export class PageSession extends EventTarget {
       const seconds = (res.startupMs / 1000).toFixed(1);
       this.#status('ready', { text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide}, ${KERNELS[res.kernelVariant] || `${res.kernel} kernel`} (started in ${seconds} s)` });
       this.emit('models', {});
-      return { version: res.version, model: { ...this.active }, build: this.facts, data: res.data, startupMs: res.startupMs, stages: res.stages };
+      return { version: res.version, model: { ...this.active }, build: this.facts, data: res.data, startupMs: res.startupMs, stages: res.stages, kernel: res.kernel, kernelVariant: res.kernelVariant };
     } catch (err) {
       if (this.state !== 'error') this.#failed(err);
       throw err;
