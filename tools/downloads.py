@@ -1,5 +1,6 @@
-"""Pinned downloads with the ordinary clients (`npm pack`, `pip download`) into .cache, and their
-verification: npm's sha512 integrity, sha256 of wheels, and wheels checked against a lock file.
+"""Pinned downloads with the ordinary clients (`npm pack`, `pip download`, `apt-get download`) into
+.cache, and their verification: npm's sha512 integrity, sha256 of wheels and Debian packages, and
+wheels checked against a lock file.
 
 A fresh download is verified in a temporary folder and moved into the cache only if it matches
 its pin (tools/pins.py): a tampered or substituted file never reaches the cache.
@@ -14,8 +15,8 @@ import zipfile
 from pathlib import Path
 
 from tools.env import BuildError, clean_env, info, require_tool, run
-from tools.paths import NPM_CACHE, PIP_CACHE
-from tools.pins import NPM_PACKAGES, PYODIDE_TEST_WHEELS
+from tools.paths import DEB_CACHE, NPM_CACHE, PIP_CACHE
+from tools.pins import DEBIAN_PACKAGES, NPM_PACKAGES, PYODIDE_TEST_WHEELS
 
 # ---------------------------------------------------------------------------- hashes
 
@@ -47,6 +48,17 @@ def _refuse(what, expected, actual, fresh):
     return BuildError(f"{what}: hash mismatch\n   expected {expected}\n   actual   {actual}\n   {advice}")
 
 
+def _cached(target, expected, digest):
+    """``target`` if it is in the cache and ``digest(target)`` equals its pin, None if absent;
+    BuildError if it was changed after it was cached."""
+    if not target.exists():
+        return None
+    actual = digest(target)
+    if actual != expected:
+        raise _refuse(f"cached {target}", expected, actual, fresh=False)
+    return target
+
+
 # ---------------------------------------------------------------------------- npm
 
 def npm_tarball(name, cache_dir=NPM_CACHE, pins=NPM_PACKAGES):
@@ -58,10 +70,7 @@ def npm_tarball(name, cache_dir=NPM_CACHE, pins=NPM_PACKAGES):
     version, integrity = pins[name]
     cache_dir = Path(cache_dir)
     target = cache_dir / f"{name.replace('/', '-')}-{version}.tgz"
-    if target.exists():
-        actual = sri_sha512(target)
-        if actual != integrity:
-            raise _refuse(f"cached {target}", integrity, actual, fresh=False)
+    if _cached(target, integrity, sri_sha512):
         return target
     npm = require_tool("npm", "Install Node.js 18+ with npm.")
     info(f"npm pack {name}@{version}")
@@ -86,10 +95,7 @@ def pip_wheel_download(project, version, filename, sha256, cache_dir=PIP_CACHE):
     equals ``sha256``. Raises BuildError on a mismatch (nothing written to the cache)."""
     cache_dir = Path(cache_dir)
     target = cache_dir / filename
-    if target.exists():
-        actual = sha256_file(target)
-        if actual != sha256:
-            raise _refuse(f"cached {target}", sha256, actual, fresh=False)
+    if _cached(target, sha256, sha256_file):
         return target
     info(f"pip download {project}=={version}")
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +117,38 @@ def pip_wheel_download(project, version, filename, sha256, cache_dir=PIP_CACHE):
 def pyodide_test_wheels():
     """Return the verified pure wheels (iniconfig, pluggy, pytest) used inside Pyodide."""
     return [pip_wheel_download(*spec) for spec in PYODIDE_TEST_WHEELS]
+
+
+# ---------------------------------------------------------------------------- Debian
+
+def debian_package(name, cache_dir=DEB_CACHE, pins=DEBIAN_PACKAGES):
+    """Return the cached .deb of a pinned Debian package, fetched with `apt-get download`.
+
+    ``pins`` maps a name to (version, sha256 of the .deb); the file is kept only if its sha256
+    equals the pin. Raises BuildError on a mismatch (nothing written to the cache).
+    """
+    version, sha256 = pins[name]
+    cache_dir = Path(cache_dir)
+    target = cache_dir / f"{name}_{version}_all.deb"
+    if _cached(target, sha256, sha256_file):
+        return target
+    apt_get = require_tool("apt-get", "The data set comes from a Debian package: build on Debian "
+                                      "or Ubuntu, or copy the pinned .deb into " + str(cache_dir))
+    info(f"apt-get download {name}={version}")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".download-") as tmp:
+        os.chmod(tmp, 0o755)  # apt's unprivileged downloader may write here
+        run([apt_get, "download", "-q", f"{name}={version}"], cwd=tmp, quiet=True,
+            what=f"apt-get download {name}={version} (run `apt-get update` once first)")
+        debs = list(Path(tmp).glob("*.deb"))
+        if len(debs) != 1:
+            raise BuildError(f"apt-get download {name}={version} produced {len(debs)} files, expected 1")
+        actual = sha256_file(debs[0])
+        if actual != sha256:
+            raise _refuse(f"apt-get download {name}={version} ({debs[0].name})", sha256, actual,
+                          fresh=True)
+        os.replace(debs[0], target)
+    return target
 
 
 # ---------------------------------------------------------------------------- archives

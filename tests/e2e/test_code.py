@@ -257,7 +257,7 @@ def test_a_code_model_is_saved_reloaded_and_loaded(app):
     # the stored weights are the trained ones (to the precision the file keeps)
     assert max(abs(float(a) - float(b)) for a, b in zip(probs, trained)) < 1e-4, (probs, trained)
 
-    app.page.evaluate("async () => { await window.pynn.importModel(await (await fetch('models/default.json')).text()); }")
+    app.page.evaluate("async () => { await window.pynn.importModel(await (await fetch((await (await fetch('build.json')).json()).model)).text()); }")
     expect(app.active_model).not_to_contain_text("swishy")
     app.load("swishy")
     expect(app.active_model).to_contain_text("swishy")

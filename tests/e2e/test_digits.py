@@ -25,7 +25,7 @@ def test_ready_does_not_load_the_digits(open_app, site_dir):
     assert [u for u in fetched if "/data/" in u] == [], "Ready or predict fetched the digits"
 
     accuracy = app.page.evaluate("async () => (await window.pynn.evaluate()).accuracy")
-    assert accuracy == pytest.approx(build["default_model"]["test_accuracy"], abs=1e-9)
+    assert accuracy == pytest.approx(build["default_model"]["digits_accuracy"], abs=1e-9)
     app.page.evaluate("() => window.pynn.evaluate()")  # the second request uses the digits kept
     digit_files = [u.split("/data/")[1] for u in fetched if "/data/" in u]
     assert sorted(digit_files) == ["mnist-images.u8.gz", "mnist-labels.u8.gz"], digit_files
@@ -65,4 +65,4 @@ def test_a_failed_digit_fetch_is_the_requests_error_and_the_next_request_retries
 
     page.context.unroute("**/data/mnist-images.u8.gz")
     accuracy = page.evaluate("async () => (await window.pynn.evaluate()).accuracy")
-    assert accuracy == pytest.approx(build["default_model"]["test_accuracy"], abs=1e-9)
+    assert accuracy == pytest.approx(build["default_model"]["digits_accuracy"], abs=1e-9)

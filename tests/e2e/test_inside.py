@@ -1,5 +1,6 @@
 """Inside panel in Chromium: summary, live activations, first-layer neurons, mistakes, histograms,
 Pause / +1 epoch, the chart's axis, and the JS API calls behind them."""
+import json
 import re
 
 from playwright.sync_api import expect
@@ -10,11 +11,17 @@ def open_inside(app):
     expect(app.page.get_by_test_id("model-summary").locator("tbody tr").first).to_be_visible(timeout=30_000)
 
 
-def test_summary_live_activations_and_neuron_order(app):
+def default_layers(site_dir):
+    """The default model's node counts, e.g. [784, 256, 128, 10], as build.json says."""
+    return json.loads((site_dir / "build.json").read_text())["default_model"]["layers"]
+
+
+def test_summary_live_activations_and_neuron_order(app, site_dir):
+    layers = default_layers(site_dir)
     open_inside(app)
     rows = app.page.get_by_test_id("model-summary").locator("tbody tr")
-    expect(rows.nth(0)).to_contain_text("784→128")
-    expect(rows).to_have_count(3)  # the default model is 784-128-64-10
+    expect(rows.nth(0)).to_contain_text(f"784→{layers[1]}")
+    expect(rows).to_have_count(len(layers) - 1)
     expect(rows.nth(2)).to_contain_text("softmax")
     app.draw("1")
     live = app.page.get_by_test_id("live-layers")
@@ -80,7 +87,8 @@ def test_histograms_show_the_start_after_training_and_pause_one_more_epoch(app):
     expect(app.page.get_by_test_id("model-summary").locator("tbody tr").first).to_contain_text("784→32")
 
 
-def test_js_api_inside_mistakes_held_out_summary(app):
+def test_js_api_inside_mistakes_held_out_summary(app, site_dir):
+    layers = default_layers(site_dir)
     out = app.page.evaluate("""async () => {
         const d = await pynn.heldOut(0);
         const inside = await pynn.inside(d);
@@ -94,10 +102,10 @@ def test_js_api_inside_mistakes_held_out_summary(app):
                 mistakes, summary, bad};
     }""")
     assert out["n"] == 784 and 0 <= out["label"] <= 9
-    assert out["sizes"] == [[128, 128], [64, 64]] and out["logits"] == 10
+    assert out["sizes"] == [[n, n] for n in layers[1:-1]] and out["logits"] == 10
     assert max(abs(a - b) for a, b in zip(out["probs"], out["predProbs"])) < 1e-5
     assert len(out["mistakes"]) == 3 and all(m["label"] != m["predicted"] for m in out["mistakes"])
-    assert [r["shape"] for r in out["summary"]] == [[784, 128], [128, 64], [64, 10]]
+    assert [r["shape"] for r in out["summary"]] == [list(p) for p in zip(layers, layers[1:])]
     assert "from 0 to 1999" in out["bad"]
 
 

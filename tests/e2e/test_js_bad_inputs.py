@@ -19,7 +19,7 @@ from test_keep import FILL_STORAGE  # fills localStorage to the browser's quota
 
 ROOT = Path(__file__).resolve().parents[2]
 FIVE_OUTPUTS = "FIVE_OUTPUTS"     # placeholder: a real py_nn document with layers [784, 16, 5]
-NEWER_VERSION = "NEWER_VERSION"   # placeholder: the default model with "version": 2
+NEWER_VERSION = "NEWER_VERSION"   # placeholder: the default model with "version": 3
 
 # (id, the call as a person writes it, JavaScript expression (`pynn` = window.pynn), key part of the message)
 CASES = [
@@ -86,9 +86,9 @@ CASES = [
     ("import-five-outputs", "pynn.importModel(a model with layers [784, 16, 5])",
      f"pynn.importModel(new File([{FIVE_OUTPUTS}], 'five.json'))",
      'Cannot import "five.json": the model has layers [784, 16, 5], but this page needs 784 inputs (28x28 pixels) and 10 outputs (digits 0-9).'),
-    ("import-newer-version", "pynn.importModel(a model file with \"version\": 2)",
+    ("import-newer-version", "pynn.importModel(a model file with \"version\": 3)",
      f"pynn.importModel(new File([{NEWER_VERSION}], 'future.json'))",
-     "Unsupported model format version 2"),
+     "Unsupported model format version 3"),
     ("import-empty-file", "pynn.importModel(an empty file)",
      "pynn.importModel(new File([], 'empty.json'))",
      'Cannot import "empty.json": it is empty. The active model is unchanged; pick a .json file written by Export.'),
@@ -127,13 +127,13 @@ def record(case_id, shown_input, message, test=None):
 
 
 def documents(default_model_text):
-    """JS string literals for the placeholders: a 5-output model and a 'version 2' model."""
+    """JS string literals for the placeholders: a 5-output model and a 'version 3' model."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import py_nn
 
     five = py_nn.NeuralNetwork([784, 16, 5], seed=0).to_json()
-    newer = json.dumps(dict(json.loads(default_model_text), version=2))
+    newer = json.dumps(dict(json.loads(default_model_text), version=3))
     return {FIVE_OUTPUTS: json.dumps(five), NEWER_VERSION: json.dumps(newer)}
 
 

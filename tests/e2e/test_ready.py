@@ -1,12 +1,13 @@
 """The page loads in the browser, from the local server only, with the default model active."""
 
+import json
 import re
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
 
-def test_ready_from_local_server_with_default_model(app, base_url):
+def test_ready_from_local_server_with_default_model(app, base_url, site_dir):
     page = app.page
     expect(app.status).to_contain_text("Ready")
     assert not app.status.inner_text().startswith("Error:")
@@ -22,7 +23,8 @@ def test_ready_from_local_server_with_default_model(app, base_url):
     foreign = [u for u in requested if urlsplit(u).netloc != origin]
     assert foreign == [], f"requests to other hosts: {foreign}"
     paths = {urlsplit(u).path for u in requested}
-    for expected in ("/index.html", "/pyodide/pyodide.asm.wasm", "/models/default.json"):
+    model = "/" + json.loads((site_dir / "build.json").read_text())["model"]
+    for expected in ("/index.html", "/pyodide/pyodide.asm.wasm", model):
         assert any(p == expected or (expected == "/index.html" and p == "/") for p in paths), \
             f"{expected} was not requested from the local server; saw {sorted(paths)}"
     assert any(p.startswith("/wheels/py_nn-") and p.endswith(".whl") for p in paths), sorted(paths)

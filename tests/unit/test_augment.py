@@ -189,3 +189,25 @@ def test_teaching_set_refuses_unknown_data_and_missing_samples(mnist):
         aug.teaching_set(x_a, y_a, x_a, y_a, "yours", np.random.default_rng(0))
     with pytest.raises(ValueError, match='add some in "Teach"'):
         aug.teaching_set(x_a, y_a, x_a[:0], y_a[:0], "both", np.random.default_rng(0))
+
+
+def test_warp_matrix_warps_like_augment(mnist):
+    # shift 2 px right and 1 up, turn 9 degrees, scale 1.1: as a matrix and as augment's warp
+    x = mnist[0][:30]
+    matrix = aug.warp_matrix(28, 2, -1, 9.0, 1.1)
+    assert matrix.shape == (784, 784) and ((matrix != 0).sum(axis=1) <= 4).all()
+    n = len(x)
+    direct = aug._warp(x.reshape(n, 28, 28), np.full(n, 2.0), np.full(n, -1.0), np.full(n, 9.0),
+                       np.full(n, 1.1)).reshape(n, 784)
+    np.testing.assert_allclose(x @ matrix.T, direct, atol=1e-12)
+    np.testing.assert_array_equal(aug.warp_matrix(28), np.eye(784))  # no change: the identity
+
+
+def test_thicken_keeps_float32_and_matches_float64(mnist):
+    x = mnist[0][:40].reshape(40, 28, 28)
+    amounts = np.linspace(-1, 1, 40)
+    wide = aug.thicken(x, amounts)
+    narrow = aug.thicken(x.astype(np.float32), amounts)
+    assert wide.dtype == np.float64 and narrow.dtype == np.float32
+    np.testing.assert_allclose(narrow, wide, atol=1e-6)
+    assert (wide[-1] >= x[-1]).all() and wide[-1].sum() > 1.2 * x[-1].sum()  # a full dilation

@@ -105,11 +105,11 @@ CASES = [
     ("json-cut-off", "from_json(the first 200 characters of a model)",
      lambda net: py_nn.NeuralNetwork.from_json(model_text()[:200]),
      "of 200, cut off or not a model file?)"),
-    ("json-newer-version", "from_json(a document with \"version\": 2)",
+    ("json-newer-version", "from_json(a document with \"version\": 3)",
      lambda net: py_nn.NeuralNetwork.from_json(json.dumps(dict(json.loads(model_text()),
-                                                                version=2))),
-     "Unsupported model format version 2; this py_nn (" + py_nn.__version__
-     + ") reads version 1. Upgrade py_nn."),
+                                                                version=3))),
+     "Unsupported model format version 3; this py_nn (" + py_nn.__version__
+     + ") reads versions 1 to 2. Upgrade py_nn."),
     ("json-as-dict", "from_json(json.loads(text))",
      lambda net: py_nn.NeuralNetwork.from_json(json.loads(model_text())),
      "from_json expects a JSON string; got dict. For a dict use json.dumps(doc) first."),

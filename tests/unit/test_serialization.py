@@ -91,7 +91,7 @@ def damaged(doc, change):
 
 @pytest.mark.parametrize("change,expected", [
     (lambda d: d.update(format="keras"), "Not a py_nn model"),
-    (lambda d: d.update(version=2), "Unsupported model format version 2"),
+    (lambda d: d.update(version=3), "Unsupported model format version 3"),
     (lambda d: d.update(layers=[5, "7", 3]), "layers must be a list"),
     (lambda d: d.update(layers=[5, 9, 4, 3]), "params.count must be"),
     (lambda d: d.update(dtype="int8"), "dtype must be"),
@@ -150,3 +150,69 @@ def test_custom_components_need_custom_objects_to_load(rng):
     loaded = py_nn.from_json(text, custom_objects={"cube": (cube, d_cube)})
     x = rng.normal(size=(3, 3))
     np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+# ---------------------------------------------------------------- compact parameters
+@pytest.mark.parametrize("compact, itemsize", [("float16", 2), ("int8", 1)])
+def test_compact_round_trip_is_close_and_keeps_the_networks_dtype(trained, compact, itemsize):
+    net, x = trained
+    text = net.to_json(compact=compact, metadata={"name": "small"})
+    doc = json.loads(text)
+    assert doc["version"] == 2 and doc["dtype"] == "float32"
+    assert doc["params"]["dtype"] == compact and doc["params"]["count"] == net.n_params
+    assert len(base64.b64decode(doc["params"]["data"])) == net.n_params * itemsize
+    again = py_nn.NeuralNetwork.from_json(text)
+    assert again.params.dtype == np.float32 and again.metadata == {"name": "small"}
+    if compact == "int8":
+        # each value is within half a step of its tensor's scale (max |t| / 127)
+        sizes = py_nn.serialization.tensor_sizes(net.layers)
+        bounds = np.repeat(doc["params"]["scales"], sizes) / 2
+        assert np.all(np.abs(again.params - net.params) <= bounds * (1 + 1e-6) + 1e-12)
+        assert doc["params"]["scales"] == pytest.approx(
+            [np.abs(t).max() / 127 for t in np.split(net.params, np.cumsum(sizes)[:-1])])
+    else:
+        np.testing.assert_allclose(again.params, net.params, rtol=1e-3, atol=1e-7)
+    np.testing.assert_allclose(again.predict(x), net.predict(x), atol=0.05)
+    # written again, a compact model gives the same document (the values are on the grid)
+    assert again.to_json(compact=compact) == text
+
+
+def test_exact_documents_stay_version_1_and_compact_keeps_optimizer_state_exact(trained):
+    net, _ = trained
+    assert json.loads(net.to_json())["version"] == 1
+    doc = json.loads(net.to_json(include_optimizer=True, compact="int8"))
+    assert doc["optimizer_state"]["vectors"]["m"]["dtype"] == "float32"
+    again = py_nn.NeuralNetwork.from_json(json.dumps(doc))
+    np.testing.assert_array_equal(again.optimizer.state["m"], net.optimizer.state["m"])
+
+
+def test_unknown_compact_option_is_refused_and_changes_nothing(trained, tmp_path):
+    net, _ = trained
+    before = net.metadata
+    with pytest.raises(ValueError, match=r"compact must be None \(exact parameters\), "
+                                         r"'float16' or 'int8'; got 'int4'"):
+        net.to_json(compact="int4", metadata={"name": "changed"})
+    with pytest.raises(ValueError, match="compact must be"):
+        net.save_model(tmp_path / "m.json", compact=True)
+    assert net.metadata == before and not (tmp_path / "m.json").exists()
+
+
+def _compact_doc(net, change):
+    doc = json.loads(net.to_json(compact="int8"))
+    change(doc)
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: d["params"].update(data=d["params"]["data"][:-8]), r"params.data (holds|is not valid)"),
+    (lambda d: d["params"].update(data="!!" + d["params"]["data"][2:]), r"params.data is not valid base64"),
+    (lambda d: d["params"].update(scales=d["params"]["scales"][:-1]), r"params.scales must be 6 finite numbers"),
+    (lambda d: d["params"].update(scales=[float("nan")] * 6), r"params.scales must be 6 finite numbers"),
+    (lambda d: d["params"].update(scales=None), r"params.scales must be"),
+    (lambda d: d.update(version=1), r"params.dtype must be 'float32'; got 'int8'"),
+    (lambda d: d.update(version=3), r"Unsupported model format version 3.*reads versions 1 to 2"),
+])
+def test_damaged_compact_documents_are_refused_with_a_clear_message(trained, change, expected):
+    net, _ = trained
+    with pytest.raises(py_nn.serialization.ModelFormatError, match=expected):
+        py_nn.NeuralNetwork.from_json(_compact_doc(net, change))
