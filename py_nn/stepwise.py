@@ -278,20 +278,10 @@ def undo(net, saved):
 
 
 # ------------------------------------------------------------------ one weight, checked
-def check_weight(net, x, y, layer, kind, i, j):
-    """One parameter's gradient by backprop and by a central finite difference, in float64.
-
-    Both are computed on a float64 copy of ``net`` (nothing of ``net`` changes), for the
-    batch-mean loss on ``x``, ``y`` (as in ``step``). The parameter is ``weights[layer][i, j]``
-    (``kind="W"``) or ``biases[layer][0, j]`` (``kind="b"``, ``i`` must be 0).
-
-    Returns
-    -------
-    dict
-        ``{"backprop", "numeric", "rel_error", "value": the parameter, "step": h,
-        "model_backprop": backprop in the model's own dtype}`` (floats);
-        ``rel_error = |b - n| / max(|b|, |n|, 1e-7)``.
-    """
+def index(net, layer, kind, i, j):
+    """Where ``weights[layer][i, j]`` (``kind="W"``) or ``biases[layer][0, j]`` (``kind="b"``,
+    ``i`` must be 0) sits in the flat vectors ``params`` and ``gradient`` (an int); layers
+    count from 0. ValueError saying the valid range for a position outside the network."""
     count = len(net.weights)
     if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < count:
         raise ValueError(f"layer must be an integer 0..{count - 1} (the network has {count} "
@@ -303,20 +293,36 @@ def check_weight(net, x, y, layer, kind, i, j):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < size:
             raise ValueError(f"{name} must be an integer 0..{size - 1} for {kind} of layer "
                              f"{layer}, shape {shape}; got {value!r}.")
+    return int(net._split(np.arange(net.n_params))[KINDS.index(kind)][layer][i, j])
+
+
+def check_weight(net, x, y, layer, kind, i, j):
+    """One parameter's gradient by backprop and by a central finite difference, in float64.
+
+    Both are computed on a float64 copy of ``net`` (nothing of ``net`` changes), for the
+    batch-mean loss on ``x``, ``y`` (as in ``step``); the parameter is given as in ``index``.
+
+    Returns
+    -------
+    dict
+        ``{"backprop", "numeric", "rel_error", "value": the parameter, "step": h,
+        "model_backprop": backprop in the model's own dtype, "index": its place in params}``;
+        ``rel_error = |b - n| / max(|b|, |n|, 1e-7)``.
+    """
+    at = index(net, layer, kind, i, j)
     x64, t64 = _inputs(net, x, y, np.float64)
     net64 = _clone(net, net.params.astype(np.float64))
-    pick = lambda flat: net64._split(flat)[KINDS.index(kind)][layer][i, j]  # noqa: E731
-    backprop = float(pick(engine.backward(net64, x64, engine.forward(net64, x64), t64)))
+    backprop = float(engine.backward(net64, x64, engine.forward(net64, x64), t64)[at])
     x_m, t_m = _inputs(net, x, y)
-    model = float(pick(engine.backward(net, x_m, engine.forward(net, x_m), t_m)))
-    view = (net64.weights if kind == "W" else net64.biases)[layer]  # into net64's own copy
-    value, h = float(view[i, j]), gradcheck.H
+    model = float(engine.backward(net, x_m, engine.forward(net, x_m), t_m)[at])
+    flat = net64.params                                  # net64's own copy: safe to change
+    value, h = float(flat[at]), gradcheck.H
     losses = []
     for shifted in (value + h, value - h):
-        view[i, j] = shifted
+        flat[at] = shifted
         losses.append(engine.mean_loss(net64, engine.forward(net64, x64)[-1][1], t64))
-    view[i, j] = value
+    flat[at] = value
     numeric = (losses[0] - losses[1]) / (2 * h)
     return {"backprop": backprop, "numeric": numeric,
             "rel_error": _rel_error(backprop, numeric), "value": value, "step": h,
-            "model_backprop": model}
+            "model_backprop": model, "index": at}

@@ -308,3 +308,12 @@ def test_bad_positions_for_the_gradcheck_are_explained(where, message):
     with pytest.raises(ValueError, match=message):
         stepwise.check_weight(net, np.zeros((1, 6)), 0, *where)
     assert snapshot(net) == before
+
+
+def test_index_finds_each_parameter_in_the_flat_vectors():
+    net = small_net(py_nn.SGD())
+    net.set_params(np.arange(net.n_params, dtype=np.float64))   # every value is its own index
+    for layer, (w, b) in enumerate(zip(net.weights, net.biases)):
+        for i, j in [(0, 0), (w.shape[0] - 1, w.shape[1] - 1), (1, 2)]:
+            assert stepwise.index(net, layer, "W", i, j) == w[i, j]
+        assert stepwise.index(net, layer, "b", 0, b.shape[1] - 1) == b[0, -1]
