@@ -76,21 +76,26 @@ def _steps(v):
     return gradcheck.H * np.where(v != 0, np.minimum(np.abs(v), 1.0), 1.0)
 
 
-def _rel_error(analytic, numeric, keep=None):
-    """Largest ``|a - n| / max(|a|, |n|, TINY)`` (NaN counts as inf); None if nothing kept."""
+def _rel_error(analytic, numeric, keep=True):
+    """Largest ``|a - n| / max(|a|, |n|, TINY)`` where ``keep`` and the numeric value is
+    finite (a probe outside the function's domain, e.g. log of a probability stepped from 0,
+    says nothing); a NaN from the analytic side counts as inf. None if nothing is compared."""
     analytic = np.asarray(analytic, dtype=np.float64)
+    numeric = np.asarray(numeric, dtype=np.float64)
     err = np.abs(analytic - numeric) / np.maximum(
         np.maximum(np.abs(analytic), np.abs(numeric)), gradcheck.TINY)
-    err = np.where(np.isnan(err), np.inf, err)
-    err = err if keep is None else err[keep]
+    err = np.where(np.isnan(err), np.inf, err)[np.broadcast_to(keep & np.isfinite(numeric),
+                                                               err.shape)]
     return float(err.max()) if err.size else None
 
 
 def _guarded(check):
     """``check()``, or None when a user function fails on the probe inputs (the step itself
-    ran, so the failure is in how the check calls it, not in the step)."""
+    ran, so the failure is in how the check calls it, not in the step). Probes may leave a
+    function's domain (log of a negative): no warnings for those, ``_rel_error`` skips them."""
     try:
-        return check()
+        with np.errstate(all="ignore"):
+            return check()
     except Exception:  # noqa: BLE001
         return None
 

@@ -317,3 +317,12 @@ def test_index_finds_each_parameter_in_the_flat_vectors():
         for i, j in [(0, 0), (w.shape[0] - 1, w.shape[1] - 1), (1, 2)]:
             assert stepwise.index(net, layer, "W", i, j) == w[i, j]
         assert stepwise.index(net, layer, "b", 0, b.shape[1] - 1) == b[0, -1]
+
+
+def test_a_probability_of_exactly_zero_does_not_fail_the_loss_check():
+    net = py_nn.NeuralNetwork([2, 3], "relu", "softmax", "categorical_crossentropy", "sgd",
+                              dtype="float32", seed=0)
+    net.set_params([[60, -60, 0, 0, 0, 0, 0, 0, 0]][0])     # z = (60, -60, 0) for x = (1, 0)
+    r = stepwise.step(net, np.array([[1.0, 0.0]]), 0)
+    assert r["probabilities"][0, 1] == 0                   # float32 exp(-120) underflows
+    assert r["d_loss_error"] < 1e-6 and r["jacobian_error"] < 1e-4
