@@ -177,7 +177,7 @@ class StepwiseSession:
         return self._explained
 
     def explain_array(self, ref):
-        """JSON ``encode`` of the whole array ``ref`` of the last explain_step (a summarized one)."""
+        """JSON ``encode`` of the whole array ``ref`` (a summarized one of the last step)."""
         arrays = self._last()["arrays"]
         if ref not in arrays:
             raise ValueError(f"no array {ref!r} in the last step; the summarized ones are "

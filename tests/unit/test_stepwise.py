@@ -102,7 +102,8 @@ def test_every_stage_equals_a_plain_numpy_recomputation(optimizer, rng):
     before = {k: v.copy() for k, v in net.optimizer.state.items()}
     if isinstance(optimizer, py_nn.SGD):
         velocity = 0.9 * before["velocity"] - 0.05 * g
-        np.testing.assert_allclose(up["after"]["vectors"]["velocity"], velocity, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(up["after"]["vectors"]["velocity"], velocity, rtol=1e-10,
+                                   atol=1e-15)
         expected = old + velocity
         assert "v <- momentum * v - lr * g" in up["rule"]
     else:
