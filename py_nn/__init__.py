@@ -1,7 +1,8 @@
 """py_nn: a neural network from scratch in NumPy, after Dorian Lazar's article
 "Implement a Neural Network from Scratch with NumPy"."""
 from ._version import __version__  # noqa: F401 (the package version, re-exported)
-from . import activations, augment, components, gradcheck, insight, kernels, losses, optimizers
+from . import (activations, augment, components, gradcheck, insight, kernels, losses,
+               optimizers, stepwise)
 from .activations import (
     d_identity, d_leaky_relu, d_relu, d_sigmoid, d_sigmoid_jacobian, d_softmax, d_tanh,
     identity, leaky_relu, relu, sigmoid, softmax, tanh)
@@ -21,4 +22,5 @@ __all__ = [
     "binary_crossentropy", "d_binary_crossentropy", "EPS",
     "to_categorical", "confusion_matrix", "from_json", "load_model", "ModelFormatError",
     "activations", "losses", "optimizers", "kernels", "augment", "gradcheck", "insight",
+    "stepwise",
 ]

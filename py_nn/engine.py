@@ -211,6 +211,16 @@ def output_delta(net, z, p, y):
     """Gradient of each sample's loss w.r.t. the output layer input z: (n, m), a new array."""
     if net._fused is not None:
         return net._fused(p, y)
+    return jacobian_delta(net, z, p, y)[2]
+
+
+def jacobian_delta(net, z, p, y):
+    """The general (seed's) path to the output delta, for any pair of components.
+
+    Returns ``(d_loss (n, 1, m), jacobians (n, m, m), delta (n, m))`` with
+    ``delta = (d_loss @ jacobians)[:, 0, :]``: each sample's loss gradient row vector times
+    the output activation's Jacobian at z.
+    """
     n, m = p.shape
     d_loss = net.loss[1](p, y)
     if np.shape(d_loss) != (n, 1, m):
@@ -221,15 +231,18 @@ def output_delta(net, z, p, y):
         raise ValueError(f"output_activation derivative returned shape "
                          f"{np.shape(jacobians)}; expected {(n, m, m)} (a Jacobian per "
                          f"sample, see py_nn.activations).")
-    return np.matmul(d_loss, jacobians)[:, 0, :]
+    return d_loss, jacobians, np.matmul(d_loss, jacobians)[:, 0, :]
 
 
-def backward(net, x, io, y, ws=None, grad=None, scale=1.0):
+def backward(net, x, io, y, ws=None, grad=None, scale=1.0, trace=None):
     """Gradient of the batch-mean loss times ``scale`` as a flat vector (n_params,).
 
     Written into ``grad = (flat, weight views, bias views)`` when given, else a new vector.
     The scale (an optimizer's ``gradient_scale``, e.g. SGD's lr) is folded into the output
-    delta, which is small, instead of costing a pass over all parameters later.
+    delta, which is small, instead of costing a pass over all parameters later. A list
+    ``trace`` (without ``ws``) receives, from the last layer down, ``{"delta": delta_i}`` and
+    below the last, ``"carried": delta_i @ W_i.T`` and ``"d_act": f'(z_{i-1})``
+    (``py_nn.stepwise`` shows them).
     """
     flat, d_weights, d_biases = grad if grad is not None else _new_gradient(net)
     z, p = io[-1]
@@ -246,6 +259,8 @@ def backward(net, x, io, y, ws=None, grad=None, scale=1.0):
         a_prev = x if i == 0 else io[i - 1][1]
         kernels.mm_tn(a_prev, delta, out=d_weights[i])
         np.add.reduce(delta, axis=0, keepdims=True, out=d_biases[i])   # np.sum, less overhead
+        if trace is not None:
+            trace.append({"delta": delta})
         if i == 0:
             break
         z_prev, a_prev = io[i - 1]
@@ -261,6 +276,8 @@ def backward(net, x, io, y, ws=None, grad=None, scale=1.0):
                              f"of its input (hidden derivatives act elementwise).")
         out = np.empty((delta.shape[0], w.shape[0]), dtype=np.result_type(delta, w))
         delta = kernels.mm_nt(delta, w, out=out) * d_act
+        if trace is not None:
+            trace[-1].update(carried=out, d_act=d_act)
     return flat
 
 

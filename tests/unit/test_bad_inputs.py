@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import py_nn
+from py_nn import stepwise
 
 X = np.random.default_rng(7).normal(size=(12, 4))   # (12, 4): 12 samples for layers [4, 6, 3]
 Y = np.arange(12) % 3                                # (12,): labels 0..2
@@ -122,6 +123,16 @@ CASES = [
     ("load-weights-other-layers", "net.load('other.npz') written by a [4, 8, 3] network",
      lambda net: net.load("other.npz"),
      "other.npz: weights_0 has shape (4, 8); layers [4, 6, 3] need (4, 6)."),
+    ("step-label-out-of-range", "stepwise.step(net, x of shape (1, 4), 3) with 3 outputs",
+     lambda net: stepwise.step(net, X[:1], 3),
+     "y has class label 3 but the output layer has 3 nodes, so labels must be 0..2."),
+    ("gradcheck-position", "stepwise.check_weight(net, x, 0, layer=0, kind='W', i=4, j=0)",
+     lambda net: stepwise.check_weight(net, X[:1], 0, 0, "W", 4, 0),
+     "i must be an integer 0..3 for W of layer 0, shape (4, 6); got 4."),
+    ("apply-stale-step", "stepwise.apply(net, a step computed for other parameters)",
+     lambda net: stepwise.apply(net, stepwise.step(py_nn.NeuralNetwork(
+         [4, 6, 3], optimizer=py_nn.Adam(), seed=5), X[:1], 0)),
+     "This step was computed for other parameters: the model has changed since"),
 ]
 
 

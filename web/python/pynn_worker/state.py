@@ -10,7 +10,8 @@ raised as Python exceptions; the worker turns their last line into a message.
 
 The page's rule "a model here has ``shape.inputs`` inputs and ``shape.classes`` outputs" lives
 here and only here: ``WorkerState.check_model``. Training is ``training.py``, the Inside panel's
-requests ``inside.py``, the Code panel's ``codemodel.py``.
+requests ``inside.py``, the Code panel's ``codemodel.py``, "One step by hand"
+``step_by_hand.py``.
 """
 import json
 
@@ -24,12 +25,13 @@ import py_nn
 from . import codemodel
 from .convert import as_bytes
 from .inside import InsideMixin
+from .step_by_hand import StepByHandMixin
 from .training import TrainingMixin
 
 __all__ = ["WorkerState"]
 
 
-class WorkerState(TrainingMixin, InsideMixin, codemodel.CodeModelMixin):
+class WorkerState(StepByHandMixin, TrainingMixin, InsideMixin, codemodel.CodeModelMixin):
     """The worker's Python state: training pool, held-out digits, active model, running fit.
 
     Parameters
