@@ -17,13 +17,12 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
 from tools.downloads import debian_package, npm_tarball, sha256_file
-from tools.env import BuildError, info, require_tool
+from tools.env import BuildError, info, require_tool, run
 from tools.paths import DATA_CACHE
 from tools.pins import DEBIAN_PACKAGES, IDX_SHA256, NPM_PACKAGES
 
@@ -144,7 +143,7 @@ def read_origin(dataset):
         deb = debian_package(origin["package"])
         dpkg_deb = require_tool("dpkg-deb", "It comes with dpkg on Debian and Ubuntu.")
         with tempfile.TemporaryDirectory(prefix="pynn-deb-") as tmp:
-            subprocess.run([dpkg_deb, "-x", str(deb), tmp], check=True)
+            run([dpkg_deb, "-x", deb, tmp], what=f"dpkg-deb -x {deb.name}")
             out = {}
             for key, path in wanted.items():
                 try:

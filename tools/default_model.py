@@ -33,7 +33,6 @@ _NETWORK = {
     "dtype": "float32",
     "seed": 0,
     "compact": "int8",         # to_json(compact=...): a quarter of float32's bytes
-    "recipe": 2,               # bump to invalidate cached models when the code changes
 }
 RECIPES = {
     # Augmentation drawn anew every epoch (py_nn.augment's settings): people's digits drawn
@@ -65,9 +64,12 @@ def data_files(data_dir, digits_dir=None):
 
 
 def cache_key(dataset_id, data_dir, digits_dir=None):
-    """The model cache's key: py_nn's sources, the data files and the recipe (20 hex chars)."""
+    """The model cache's key (20 hex chars): py_nn's sources, this file (the recipe and the
+    training code), tools/datasets.py (how the data is read) and the data files."""
     digest = hashlib.sha256()
     digest.update(pynn_sources_digest().encode())
+    for module in (__file__, Path(__file__).with_name("datasets.py")):
+        digest.update(Path(module).read_bytes())
     for path in data_files(data_dir, digits_dir):
         digest.update(sha256_file(path).encode())
     digest.update(json.dumps([dataset_id, RECIPES[dataset_id], AUGMENT_GROUPS],

@@ -150,7 +150,9 @@ def test_teach_then_continue_learns_a_new_style_and_keeps_mnist(app):
               "table": [r.inner_text() for r in rows.all()]}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "teach-measure.json").write_text(json.dumps(result, indent=1))
-    assert after["style"] >= before["style"] + 0.15, result
+    # the default model (trained on augmented MNIST) may read most of this boxy style
+    # already (88% of the 50 drawings in one run): taught, it gains 15 points or reads them all
+    assert after["style"] >= min(before["style"] + 0.15, 1.0), result
     assert after["heldOut"] >= before["heldOut"] - 0.02, result
     shown = re.findall(r"(\d+\.\d)%", rows.nth(0).inner_text())
     assert float(shown[0]) == round(before["heldOut"] * 100, 1), (shown, result)
