@@ -105,6 +105,8 @@ class Browser:
 
     def screenshot(self, label):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.driver.execute_async_script(  # let the page paint its latest state first
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));")
         self.driver.save_screenshot(str(ARTIFACTS / f"engines-{self.name}-{label}.png"))
 
 
