@@ -1,5 +1,6 @@
 """The test suites of `python3 build.py test` (tools, unit on CPython and in Pyodide, packaging,
-JavaScript with node --test, end-to-end in Chromium), their JUnit reports and the summary."""
+JavaScript with node --test, end-to-end in Chromium; Firefox ESR and WebKitGTK in
+tools/engines.py), their JUnit reports and the summary."""
 import json
 import os
 import shutil
@@ -229,6 +230,8 @@ def print_summary(results):
 
 def run_tests():
     """Build, then run every suite; print a summary; return the exit code."""
+    from tools.engines import run_engine_tests  # it imports this module
+
     build_site()
     wheel = SITE / json.loads((SITE / "build.json").read_text())["wheel"]
     section("Installing the built wheel into .venv")
@@ -243,4 +246,5 @@ def run_tests():
     run_pyodide_tests(results, wheel)
     run_js_tests(results)
     run_e2e_tests(results)
+    run_engine_tests(results)
     return 1 if print_summary(results) else 0

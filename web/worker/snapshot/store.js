@@ -1,14 +1,16 @@
 // store.js: where the worker keeps the start-up snapshot (capture.js makes and restores
 // it): one file per build in the Origin Private File System, `pynn-snapshots/<build_id>.snapshot`.
-// Every function here fails quietly (returns null / false): without OPFS, with a full disk, a lock
-// held by another tab or a damaged file, the page simply starts the normal way. Worker only.
+// Every function here fails quietly (null, or a state with the reason): without OPFS, with a full
+// disk, a lock held by another tab or a damaged file, the page simply starts the normal way.
+// Worker only.
 //
 //   openSnapshot(buildId)   -> {parsed: Promise, discard()} | null   (deletes other builds' files)
 //   recorder()              -> the start-up hooks for a first visit (null if OPFS is unavailable)
-//   saveInBackground(...)   -> writes a captured snapshot after Ready, in slices, never for long
+//   saveInBackground(...)   -> writes a captured snapshot after Ready, in slices, never for long;
+//                              {state: "saved", bytes} or {state: "none", error, bytes: 0}
 
 import { startRecording, capture, captureOptions } from './capture.js';
-import { pack, parse } from './format.js';
+import { checksum, pack, parse } from './format.js';
 
 export const DIR = 'pynn-snapshots';
 const SUFFIX = '.snapshot';
@@ -115,51 +117,63 @@ export function recorder() {
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Pack and write `captured` to OPFS after a short delay, in slices. Resolves to true if written. */
+/** Write `parts` into `file` through a createWritable() stream (committed on close), in slices. */
+async function writeParts(file, parts) {
+  const stream = await file.createWritable();
+  try {
+    for (const part of parts) {
+      for (let i = 0; i < part.length; i += CHUNK) {
+        // a copy of exactly this slice: WebKit's write(view) writes the view's whole buffer
+        await stream.write(part.slice(i, Math.min(i + CHUNK, part.length)));
+        await pause(0);
+      }
+    }
+    await stream.close();
+  } catch (err) {
+    await stream.abort().catch(() => {});
+    throw err;
+  }
+}
+
+/** Read `file` back and check its size and the format's checksum; throws the reason if not right. */
+async function verify(file, size) {
+  const bytes = new Uint8Array(await (await file.getFile()).arrayBuffer());
+  if (bytes.length !== size) throw new Error(`read back ${bytes.length} bytes, wrote ${size}`);
+  const stored = new DataView(bytes.buffer).getUint32(12, true);
+  if (checksum([bytes.subarray(16)]) !== stored) throw new Error('read back a damaged file (checksum mismatch)');
+}
+
+/**
+ * Pack and write `captured` to OPFS after a short delay, in slices; read it back and check it
+ * before it is renamed into place. Resolves (never rejects) to {state: "saved", bytes} or
+ * {state: "none", error, bytes: 0} with the reason it was not saved (a partial file is deleted).
+ */
 export async function saveInBackground(captured, buildId) {
   const name = `${buildId}${SUFFIX}`;
   const temp = `${buildId}.partial`;
   let dir = null;
-  let access = null;
   try {
     await pause(SAVE_DELAY_MS);
     const { parts, size } = await pack(captured.header, captured.memory, captured.contents, () => pause(0));
     captured.memory = null;
     captured.contents = null;
     dir = await folder(true);
-    if (!dir) return false;
+    if (!dir) throw new Error('no snapshot folder in the origin private file system');
     const { quota, usage } = navigator.storage.estimate ? await navigator.storage.estimate() : {};
     if (quota && usage !== undefined && quota - usage < size * 1.2) {
-      warn(`not saved: ${size} bytes needed, ${quota - usage} free`);
-      return false;
+      throw new Error(`${size} bytes needed, ${quota - usage} free`);
     }
     const file = await dir.getFileHandle(temp, { create: true });
-    access = await file.createSyncAccessHandle();
-    access.truncate(0);
-    let at = 0;
-    for (const part of parts) {
-      for (let i = 0; i < part.length; i += CHUNK) {
-        const piece = part.subarray(i, Math.min(i + CHUNK, part.length));
-        if (access.write(piece, { at }) !== piece.length) throw new Error('short write (disk full?)');
-        at += piece.length;
-        await pause(0);
-      }
-    }
-    access.flush();
-    access.close();
-    access = null;
+    await writeParts(file, parts);
+    await verify(file, size);
     await removeQuietly(dir, name);
-    await file.move(name);
-    return true;
+    await file.move(dir, name); // move(name) alone is missing in WebKit
+    return { state: 'saved', bytes: size };
   } catch (err) {
-    warn(`not saved: ${err.message}`);
-    if (access) {
-      try {
-        access.close();
-      } catch (_) { /* already closed */ }
-    }
+    const error = `not saved: ${err && err.message}`;
+    warn(error);
     if (dir) await removeQuietly(dir, temp);
-    return false;
+    return { state: 'none', error, bytes: 0 };
   } finally {
     captured.memory = null; // free the ~50 MB
     captured.contents = null;

@@ -1,0 +1,102 @@
+// probes.js: the in-page checks of the cross-engine tests, one function source per probe, shared
+// by firefox.mjs (puppeteer-core) and test_webkit.py (Selenium). Each probe is an async function
+// of one JSON argument, run in the page; a line "// @probe <name>" starts the next one.
+
+// @probe errors
+// Record uncaught errors, unhandled rejections and console.error of the page from now on;
+// returns the list so far (the same array on every call).
+async () => {
+  if (!window.__engineErrors) {
+    const out = (window.__engineErrors = []);
+    window.addEventListener('error', (e) => out.push(`error: ${e.message}`));
+    window.addEventListener('unhandledrejection', (e) => out.push(`unhandled rejection: ${e.reason}`));
+    const original = console.error;
+    console.error = (...args) => { out.push(`console.error: ${args.join(' ')}`); original.apply(console, args); };
+  }
+  return window.__engineErrors;
+}
+
+// @probe ready
+// Wait until the status says Ready; then what pynn.ready reports about this start.
+async (timeoutMs) => {
+  const status = () => (document.querySelector('[data-testid="status"]') || {}).textContent || '';
+  const t0 = performance.now();
+  while (!/Ready/.test(status())) {
+    if (performance.now() - t0 > timeoutMs) return { error: `no "Ready" within ${timeoutMs} ms`, status: status() };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const r = await window.pynn.ready;
+  return { status: status(), startupMs: r.startupMs, snapshot: r.stages.snapshot, buildId: r.build.build_id };
+}
+
+// @probe snapshotWritten
+// Wait until this build's start-up snapshot file is in OPFS; its size, or null.
+async ({ folder, timeoutMs }) => {
+  const name = `${(await window.pynn.ready).build.build_id}.snapshot`;
+  const t0 = performance.now();
+  while (performance.now() - t0 < timeoutMs) {
+    try {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+      return (await (await dir.getFileHandle(name)).getFile()).size;
+    } catch (e) { await new Promise((r) => setTimeout(r, 200)); }
+  }
+  return null;
+}
+
+// @probe padBox
+// Clear the drawing pad, scroll it into view; its box in viewport pixels.
+async () => {
+  document.getElementById('clear').click();
+  const pad = document.querySelector('canvas[aria-label="Drawing pad"]');
+  pad.scrollIntoView({ block: 'center' });
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const { x, y, width, height } = pad.getBoundingClientRect();
+  return { x, y, width, height };
+}
+
+// @probe prediction
+// Wait until the page shows `want` as the prediction (it predicts while drawing and on release);
+// returns what it shows then, or last, and the ink on the pad.
+async ({ want, timeoutMs }) => {
+  const pad = document.querySelector('canvas[aria-label="Drawing pad"]');
+  const data = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+  let ink = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) ink++;
+  const shown = () => document.querySelector('[data-testid="prediction"]').textContent.trim();
+  const t0 = performance.now();
+  while (shown() !== want && performance.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 50));
+  return { shown: shown(), ink };
+}
+
+// @probe watchTrain
+// Record every disabled/enabled change of the Train button from now on.
+async () => {
+  const b = document.getElementById('train');
+  const rec = (window.__engineTrain = [b.disabled]);
+  new MutationObserver(() => { if (rec[rec.length - 1] !== b.disabled) rec.push(b.disabled); })
+    .observe(b, { attributes: true, attributeFilter: ['disabled'] });
+  return rec;
+}
+
+// @probe trainFinished
+// Wait until Train went disabled and enabled again since watchTrain; the held-out accuracy shown.
+async (timeoutMs) => {
+  const done = () => { const r = window.__engineTrain || []; const i = r.indexOf(true); return i >= 0 && r.indexOf(false, i) > i; };
+  const t0 = performance.now();
+  while (!done()) {
+    if (performance.now() - t0 > timeoutMs) return { error: `training did not finish within ${timeoutMs} ms`, train: window.__engineTrain };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const message = document.querySelector('[data-testid="message"]');
+  return { accuracy: document.getElementById('test-accuracy').textContent.trim(),
+           kind: message.dataset.kind, message: message.textContent.trim() };
+}
+
+// @probe activeModel
+// Wait until the active model's name contains `want`; the name shown.
+async ({ want, timeoutMs }) => {
+  const shown = () => document.querySelector('[data-testid="active-model"]').textContent.trim();
+  const t0 = performance.now();
+  while (!shown().includes(want) && performance.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 100));
+  return shown();
+}
