@@ -30,17 +30,15 @@ async (timeoutMs) => {
 }
 
 // @probe snapshotWritten
-// Wait until this build's start-up snapshot file is in OPFS; its size, or null.
+// Wait for pynn.snapshotSaved (the page says when the start-up snapshot for the next visit is
+// written and read back), then read this build's file in OPFS: its size, or null if not written.
 async ({ folder, timeoutMs }) => {
   const name = `${(await window.pynn.ready).build.build_id}.snapshot`;
-  const t0 = performance.now();
-  while (performance.now() - t0 < timeoutMs) {
-    try {
-      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
-      return (await (await dir.getFileHandle(name)).getFile()).size;
-    } catch (e) { await new Promise((r) => setTimeout(r, 200)); }
-  }
-  return null;
+  const late = new Promise((r) => setTimeout(() => r({ state: 'late' }), timeoutMs));
+  const saved = await Promise.race([window.pynn.snapshotSaved, late]);
+  if (saved.state !== 'saved') return null;
+  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+  return (await (await dir.getFileHandle(name)).getFile()).size;
 }
 
 // @probe padBox
