@@ -44,7 +44,11 @@ export async function startPython({ buildId, dirs, timed, stages, runtime, insta
   await timed('bridge', importPython);
   const captured = rec && await timed('snapshotCapture', async () => rec.capture(current(), buildId, dirs));
   const discard = async () => {};
-  if (!captured) return { how: 'none', error: 'the start-up could not be captured (see the console)', discard };
+  if (!captured) {
+    const error = !buildId ? 'build.json has no build_id' : rec ? 'the start-up could not be captured (see the console)'
+      : 'this browser has no Origin Private File System (navigator.storage.getDirectory)';
+    return { how: 'none', error, discard };
+  }
   const saved = new Promise((resolve) => setTimeout(resolve, 0)) // after the init reply
     .then(() => saveInBackground(captured, buildId))
     .then(asResult, (err) => ({ state: 'none', error: String((err && err.message) || err) }));
