@@ -166,6 +166,7 @@ def markdown(results):
         "|---|---|",
         f"| Ready, first visit (fresh profile; median of {len(v['first_ms'])}) | {s['ready_first_s']:.2f} s ({first}) |",
         f"| Ready, repeat visit (same profile) | {s['ready_repeat_s']:.2f} s ({repeat}) |",
+        *_firefox_rows(results.get("firefox")),
         f"| predict p50 / p95 ({len(pred['ms'])} held-out digits, default model) | "
         f"{s['predict_p50_ms']:.2f} / {s['predict_p95_ms']:.2f} ms ({pred['correct']} correct) |",
         f"| first visit on the wire, gzip -6 where compressible ({v['wire']['responses']} responses, "
@@ -179,6 +180,20 @@ def markdown(results):
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'no'} |")
     lines.append(f"\n{s['targets_met']} of {len(s['targets'])} targets met.")
     return "\n".join(lines) + "\n"
+
+
+def _firefox_rows(firefox):
+    """The start-up rows of Firefox ESR (tools/bench_firefox.py), or one row saying why there are none."""
+    if not firefox:
+        return []
+    if "error" in firefox:
+        return [f"| Ready in Firefox ESR | not measured: {firefox['error']} |"]
+    first = ", ".join(f"{t / 1000:.2f}" for t in firefox["first_ms"])
+    repeat = ", ".join(f"{t / 1000:.2f}" for t in firefox["repeat_ms"])
+    how = ", ".join(sorted(set(firefox.get("repeat_snapshot", []))))
+    return [f"| Ready in Firefox ESR, first visit (median of {len(firefox['first_ms'])}) | "
+            f"{firefox['first_median_ms'] / 1000:.2f} s ({first}) |",
+            f"| Ready in Firefox ESR, repeat visit | {firefox['repeat_median_ms'] / 1000:.2f} s ({repeat}; snapshot: {how}) |"]
 
 
 def write_results(results, out_dir):

@@ -69,6 +69,15 @@ def git_state():
             "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
 
 
+def firefox_ready(rounds):
+    """Firefox's Ready (tools/bench_firefox.py); a failure is reported in the table, not fatal."""
+    from tools.bench_firefox import measure_firefox_ready
+    try:
+        return measure_firefox_ready(rounds)
+    except BuildError as err:
+        return {"error": str(err).splitlines()[0][:200]}
+
+
 def run_web_bench(epochs=6, visits=3, predict_calls=200, out_dir=RESULTS):
     """Run everything on the built site; write ``out_dir``/latest.{json,md}; return the results."""
     from playwright.sync_api import sync_playwright
@@ -101,6 +110,8 @@ def run_web_bench(epochs=6, visits=3, predict_calls=200, out_dir=RESULTS):
         finally:
             site.close()
             bench.close()
+    section("Web benchmark: Ready in Firefox ESR (first and repeat visits)")
+    results["firefox"] = firefox_ready(visits)
     results["machine"]["load_after"] = [round(v, 2) for v in os.getloadavg()]
     return write_results(results, out_dir)
 
