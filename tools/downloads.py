@@ -138,8 +138,16 @@ def debian_package(name, cache_dir=DEB_CACHE, pins=DEBIAN_PACKAGES):
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".download-") as tmp:
         os.chmod(tmp, 0o755)  # apt's unprivileged downloader may write here
-        run([apt_get, "download", "-q", f"{name}={version}"], cwd=tmp, quiet=True,
-            what=f"apt-get download {name}={version} (run `apt-get update` once first)")
+        fetch = lambda: run([apt_get, "download", "-q", f"{name}={version}"], cwd=tmp, quiet=True,  # noqa: E731
+                            what=f"apt-get download {name}={version} (run `apt-get update` once first)")
+        try:
+            fetch()
+        except BuildError:
+            if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+                raise
+            # a fresh machine has no package lists yet: update them once (as root) and try again
+            run([apt_get, "update", "-q"], quiet=True, what="apt-get update")
+            fetch()
         debs = list(Path(tmp).glob("*.deb"))
         if len(debs) != 1:
             raise BuildError(f"apt-get download {name}={version} produced {len(debs)} files, expected 1")
