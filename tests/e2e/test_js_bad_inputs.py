@@ -117,13 +117,13 @@ def rejection(page, expression):
         catch (e) {{ return {{isError: e instanceof Error, message: e && e.message || String(e)}}; }} }}""")
 
 
-def record(case_id, shown_input, message, test=None):
+def record(case_id, shown_input, message, test=None, module="tests/e2e/test_js_bad_inputs.py"):
     """Append what this case saw to $PYNN_BAD_INPUTS_LOG (one JSON line), if set."""
     path = os.environ.get("PYNN_BAD_INPUTS_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"where": "window.pynn", "input": shown_input, "message": message,
-                                "test": "tests/e2e/test_js_bad_inputs.py::" + (test or f"test_bad_input[{case_id}]")}) + "\n")
+                                "test": f"{module}::" + (test or f"test_bad_input[{case_id}]")}) + "\n")
 
 
 def documents(default_model_text):

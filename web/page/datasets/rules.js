@@ -270,7 +270,11 @@ export function zipLayout(entries, { classes: ordered = null } = {}) {
       : 'This zip has no class folders: expected one folder of images (PNG or JPEG) per class, e.g. circle/1.png, square/1.png.');
   }
   const empty = classes.filter((c) => !folders.get(c));
-  if (empty.length) throw new Error(`Class folder ${empty.map(quote).join(', ')} has no images (PNG or JPEG); put images in it or remove it.`);
+  if (empty.length) {
+    const others = skipped.filter((k) => k.reason.startsWith('not an image') && empty.includes(classOf(rel(paths.find((p) => p.name === k.file)))[0]));
+    const seen = others.length ? ` (${others.slice(0, 3).map((k) => k.file.split('/').pop()).join(', ')} ${others.length === 1 ? 'is not an image' : 'are not images'})` : '';
+    throw new Error(`Class folder ${empty.map(quote).join(', ')} has no images (PNG or JPEG)${seen}; put images in it or remove it.`);
+  }
   if (split && !files.some((f) => f.split === 'test')) files.forEach((f) => (f.split = null)); // train/ alone: split it
   tooManySamples(files.length);
   const index = new Map(classes.map((c, i) => [c, i]));
