@@ -13,7 +13,7 @@ import struct
 import pytest
 
 from dataset_files import kaggle_csv, png, zip_bytes
-from test_js_bad_inputs import record, rejection
+from test_js_bad_inputs import ready_page, record, rejection
 
 MODULE = "tests/e2e/test_dataset_bad_inputs.py"
 
@@ -103,20 +103,15 @@ SNAPSHOT = """async () => {
 @pytest.fixture(scope="module")
 def page(browser, base_url, held_out):
     """One page, ready, holding a data set "taken"; `window.files` holds the bad files as Files."""
-    context = browser.new_context()
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda err: page.errors.append(str(err)))
-    page.goto(base_url + "/?nosw")
-    page.evaluate("async () => { await window.pynn.ready; window.files = {}; }")
+    page = ready_page(browser, base_url)
+    page.evaluate("() => { window.files = {}; }")
     for key, (name, data) in bad_files(held_out[0][0]).items():
         page.evaluate("([key, name, b64]) => { window.files[key] = new File([Uint8Array.from(atob(b64), c => c.charCodeAt(0))], name); }",
                       [key, name, base64.b64encode(data).decode()])
     res = page.evaluate("async () => window.pynn.importDataset(window.files.clash, {name: 'taken'})")
     assert res["persisted"] and res["train"] + res["test"] == 2, res
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.parametrize("case_id,shown_input,expression,expected", CASES, ids=[c[0] for c in CASES])

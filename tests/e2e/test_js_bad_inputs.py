@@ -137,9 +137,8 @@ def documents(default_model_text):
     return {FIVE_OUTPUTS: json.dumps(five), NEWER_VERSION: json.dumps(newer)}
 
 
-@pytest.fixture(scope="module")
-def page(browser, base_url):
-    """One page, ready, holding saved models "mine" (active) and "other" and a damaged "broken"."""
+def ready_page(browser, base_url):
+    """A page of a new context, ready; its uncaught errors collect in ``page.errors``."""
     context = browser.new_context()
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -147,13 +146,20 @@ def page(browser, base_url):
     page.on("pageerror", lambda err: page.errors.append(str(err)))
     page.goto(base_url + "/?nosw")
     page.evaluate("async () => { await window.pynn.ready; }")
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, base_url):
+    """One page, ready, holding saved models "mine" (active) and "other" and a damaged "broken"."""
+    page = ready_page(browser, base_url)
     page.evaluate("""async () => {
         await window.pynn.save('other');
         await window.pynn.save('mine');
         localStorage.setItem('pynn.model.broken', localStorage.getItem('pynn.model.mine').slice(0, 500));
     }""")
     yield page
-    context.close()
+    page.context.close()
 
 
 def _placeholders(expression, docs):
