@@ -55,7 +55,7 @@ async function fromZip(bytes, notes) {
     throw new Error(`Class folder ${missing.map((c) => JSON.stringify(c)).join(', ')} has no image the page could read (${skipped.slice(-1).map((s) => `${s.file}: ${s.reason}`)}); nothing was imported.`);
   }
   if (inverted) notes.push(`inverted: dark ink on a light background in ${inverted} of ${samples.length} images (the network sees light ink on black, as in MNIST)`);
-  if (fitted) notes.push(`fitted into 20x20 and centred in ${SIDE}x${SIDE}: ${fitted} of ${samples.length} images (the others were ${SIDE}x${SIDE} already)`);
+  if (fitted) notes.push(`fitted into 20x20 and centred in ${SIDE}x${SIDE}: ${fitted} of ${samples.length} images${fitted < samples.length ? ` (the others were ${SIDE}x${SIDE} already)` : ''}`);
   const licence = meta && typeof meta.license === 'string' ? meta.license : '';
   return { classes: layout.classes, samples, skipped, metaName: meta && typeof meta.name === 'string' ? meta.name : null, license: licence };
 }
