@@ -133,3 +133,35 @@ def test_an_imported_data_set_survives_a_reload(app, digits):
     assert [(d["id"], d["train"], d["test"], d["stored"]) for d in listed] == [("mine-fours-and-sevens", 2, 2, True)]
     got = pixels(app, "mine-fours-and-sevens")
     assert sorted(rows(got["train"]) + rows(got["test"])) == sorted((lab, img.tobytes()) for img, lab in zip(images, [0, 0, 1, 1]))
+
+
+def test_import_jpeg_class_folders(app, digits):
+    """JPEGs (lossy) made by the browser's own encoder from real digits, dark on a light page, zipped."""
+    payload = {str(d): [img.tolist() for img in digits[d][:5]] for d in (5, 6)}
+    res = app.page.evaluate("""async (payload) => {
+        const ff = await import(new URL('vendor/fflate.mjs', document.baseURI).href);
+        const files = {};
+        for (const [label, imgs] of Object.entries(payload)) {
+            for (const [i, px] of imgs.entries()) {
+                const c = new OffscreenCanvas(90, 70);
+                const ctx = c.getContext('2d');
+                ctx.fillStyle = '#eee';
+                ctx.fillRect(0, 0, 90, 70);
+                const img = ctx.getImageData(20, 5, 56, 56);
+                for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) {
+                    const v = 238 - Math.round(px[(y >> 1) * 28 + (x >> 1)] * 238 / 255);
+                    img.data.set([v, v, v, 255], (y * 56 + x) * 4);
+                }
+                ctx.putImageData(img, 20, 5);
+                const jpeg = await c.convertToBlob({type: 'image/jpeg', quality: 0.9});
+                files[`digit ${label}/${i}.jpg`] = new Uint8Array(await jpeg.arrayBuffer());
+            }
+        }
+        return window.pynn.importDataset(new File([ff.zipSync(files)], 'jpegs.zip'));
+    }""", payload)
+    assert (res["classes"], res["train"], res["test"], res["skipped"]) == (["digit 5", "digit 6"], 8, 2, []), res
+    assert "inverted: dark ink on a light background in 10 of 10 images" in res["notes"][0]
+    got = pixels(app, res["id"])
+    worst = min(similarity(img, max(digits[5 + lab], key=lambda o: similarity(img, o)))
+                for images, labels in got.values() for img, lab in zip(images, labels))
+    assert worst > 0.85, f"a JPEG imported matches its MNIST digit with correlation {worst:.3f} only"

@@ -79,3 +79,26 @@ def test_import_export_delete_and_undo_with_the_buttons(app, held_out, tmp_path)
     app.reload()
     listed = app.page.evaluate("async () => window.pynn.myDatasets()")
     assert [(d["name"], d["train"], d["test"], d["stored"]) for d in listed] == [("threes and eights", 8, 2, True)]
+
+
+def test_when_storage_refuses_the_data_set_is_kept_for_the_visit_and_the_page_says_so(open_app, held_out, tmp_path):
+    app = open_app(load=False)
+    app.page.add_init_script("""
+        IDBFactory.prototype.open = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+    """)
+    app.open()
+    images, labels = held_out
+    path = tmp_path / "ones and sevens.zip"
+    path.write_bytes(zip_bytes({f"{name}/{i}.png": png(scanned(img, i)) for name, d in (("one", 1), ("seven", 7))
+                                for i, img in enumerate(images[labels == d][:3])}))
+    app.page.set_input_files("#ds-file", str(path))
+    expect(message(app)).to_contain_text('Imported "ones and sevens": 2 classes', timeout=30_000)
+    expect(message(app)).to_contain_text("could not be stored in this browser")
+    expect(message(app)).to_contain_text("It is kept for this visit; use Export to keep a zip")
+    expect(app.field("Data set").locator("option")).to_have_text(["ones and sevens (2 classes, 6 samples, this visit only: not stored)"])
+    add(app, "one", DIGIT_STROKES["1"])  # drawing into it works too, and says it was not stored
+    expect(app.page.get_by_test_id("ds-count-0")).to_have_text("one: 4")
+    with app.page.expect_download() as dl:  # nothing is lost: Export still writes it all
+        app.button("Export data set").click()
+    with zipfile.ZipFile(io.BytesIO(open(dl.value.path(), "rb").read())) as z:
+        assert len([n for n in z.namelist() if n.endswith(".png")]) == 7

@@ -28,7 +28,10 @@ export function mountYourData(session, padEl, pad) {
     const list = await pynn.myDatasets();
     select.textContent = '';
     if (!list.length) select.append(new Option('none yet: create or import one', ''));
-    for (const d of list) select.append(new Option(`${d.name} (${d.classes.length} classes, ${d.train + d.test} samples)`, d.id));
+    for (const d of list) {
+      const where = d.stored ? '' : ', this visit only: not stored';
+      select.append(new Option(`${d.name} (${d.classes.length} classes, ${d.train + d.test} samples${where})`, d.id));
+    }
     if (list.some((d) => d.id === selected)) select.value = selected;
     const current = list.find((d) => d.id === select.value);
     for (const id of ['#ds-export', '#ds-delete']) $(id).disabled = !current;
@@ -46,7 +49,6 @@ export function mountYourData(session, padEl, pad) {
       li.setAttribute('data-testid', `ds-count-${c}`);
       counts.append(li);
     });
-    if (!current.stored) say(`"${current.name}" is kept for this visit only: this browser did not store it. Export it to keep a file.`, 'error');
   }
 
   async function run(what, fn) {
@@ -70,7 +72,8 @@ export function mountYourData(session, padEl, pad) {
       }
       const res = await pynn.addDatasetSample(id, pixels, c);
       pad.clear();
-      say(res.persisted ? `Added as ${name} (${res.split} split). Draw the next one.` : res.error, res.persisted ? 'info' : 'error');
+      const added = `Added as ${name} (${res.split} split).`;
+      say(res.persisted ? `${added} Draw the next one.` : `${added} ${res.error}`, res.persisted ? 'info' : 'error');
       await render(id);
     });
   }
