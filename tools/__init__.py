@@ -9,7 +9,7 @@ pyc            Pyodide's Python precompiled to bytecode: the job, its cache, pyo
 pyc_rules      what that bytecode build drops from the stdlib and the wheels, or replaces
 pyc_compile    the compiler, run inside Pyodide by pyc_compile.mjs (standard library only)
 mnist          the MNIST digits (the data shape's single source) as compact uint8 files
-vendor         third-party browser files in site/vendor (Chart.js, fflate)
+vendor         third-party browser files in site/vendor (Chart.js)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
 wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)

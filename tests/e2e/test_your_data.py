@@ -4,14 +4,22 @@ import a zip of class folders with the button; export it; delete it and undo. To
 digits" flow is tests/e2e/test_teach.py's (unchanged)."""
 import io
 import json
+import math
 import zipfile
 
 from playwright.sync_api import expect
 
-from conftest import DIGIT_STROKES, _line
 from dataset_files import png, scanned, zip_bytes
 
-CROSS = [_line((0.3, 0.3), (0.7, 0.7), 16), _line((0.7, 0.3), (0.3, 0.7), 16)]
+
+def line(p, q, n=16):
+    return [(p[0] + (q[0] - p[0]) * i / n, p[1] + (q[1] - p[1]) * i / n) for i in range(n + 1)]
+
+
+# strokes in unit coordinates of the pad, drawn with the mouse
+CIRCLE = [[(0.5 + 0.22 * math.sin(2 * math.pi * i / 40), 0.5 - 0.3 * math.cos(2 * math.pi * i / 40)) for i in range(43)]]
+CROSS = [line((0.3, 0.3), (0.7, 0.7)), line((0.7, 0.3), (0.3, 0.7))]
+STROKE = [line((0.5, 0.15), (0.5, 0.85), 20)]
 
 
 def message(app):
@@ -30,7 +38,7 @@ def test_a_data_set_drawn_with_the_mouse_survives_a_reload(app):
     app.button("Create data set").click()
     expect(message(app)).to_have_text('Created "shapes" with classes circle, cross. Draw on the teaching pad, then "Add as …".')
     for _ in range(5):
-        add(app, "circle", DIGIT_STROKES["0"])
+        add(app, "circle", CIRCLE)
     for _ in range(2):
         add(app, "cross", CROSS)
     expect(message(app)).to_contain_text("(train split)")
@@ -96,7 +104,7 @@ def test_when_storage_refuses_the_data_set_is_kept_for_the_visit_and_the_page_sa
     expect(message(app)).to_contain_text("could not be stored in this browser")
     expect(message(app)).to_contain_text("It is kept for this visit; use Export to keep a zip")
     expect(app.field("Data set").locator("option")).to_have_text(["ones and sevens (2 classes, 6 samples, this visit only: not stored)"])
-    add(app, "one", DIGIT_STROKES["1"])  # drawing into it works too, and says it was not stored
+    add(app, "one", STROKE)  # drawing into it works too, and says it was not stored
     expect(app.page.get_by_test_id("ds-count-0")).to_have_text("one: 4")
     with app.page.expect_download() as dl:  # nothing is lost: Export still writes it all
         app.button("Export data set").click()
