@@ -7,6 +7,7 @@ import { mountDraw } from './panels/draw.js';
 import { mountTrain } from './panels/train.js';
 import { mountModels } from './panels/models.js';
 import { mountTeach } from './panels/teach.js';
+import { mountYourData } from './panels/your-data.js';
 import { mountInside } from './panels/inside.js';
 import { saveFile } from './ui.js';
 import { mountCode } from './panels/code.js';
@@ -19,7 +20,8 @@ mountDraw(session);
 const train = mountTrain(session);
 const codeStore = createCodeStore(() => window.localStorage);
 mountModels(session, { download: saveFile, askTrust: createTrustAsker(codeStore) });
-mountTeach(session);
+const teach = mountTeach(session);
+mountYourData(session, teach.padEl, teach.pad);
 mountInside(session);
 mountCode(session, { train, store: codeStore, download: saveFile });
 

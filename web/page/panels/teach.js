@@ -184,4 +184,5 @@ export function mountTeach(session) {
   });
   session.addEventListener('status', updateButtons);
   session.addEventListener('training', updateButtons);
+  return { padEl, pad }; // "Your data" draws on the same pad (panels/your-data.js)
 }
