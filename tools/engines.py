@@ -76,8 +76,8 @@ def serve_site():
 
 
 def digit_strokes():
-    """DIGIT_STROKES of tests/e2e/conftest.py (the one place they are written) as JSON."""
-    return json.dumps(runpy.run_path(str(TESTS / "e2e" / "conftest.py"))["DIGIT_STROKES"])
+    """DIGIT_STROKES of tests/e2e/app_page.py (the one place they are written) as JSON."""
+    return json.dumps(runpy.run_path(str(TESTS / "e2e" / "app_page.py"))["DIGIT_STROKES"])
 
 
 def run_engine_tests(results):
