@@ -8,6 +8,7 @@ import { mountTrain } from './panels/train.js';
 import { mountModels } from './panels/models.js';
 import { mountTeach } from './panels/teach.js';
 import { mountInside } from './panels/inside.js';
+import { mountStep } from './panels/step.js';
 import { saveFile } from './ui.js';
 import { mountCode } from './panels/code.js';
 import { createCodeStore } from './code-store.js';
@@ -21,6 +22,7 @@ const codeStore = createCodeStore(() => window.localStorage);
 mountModels(session, { download: saveFile, askTrust: createTrustAsker(codeStore) });
 mountTeach(session);
 mountInside(session);
+mountStep(session);
 mountCode(session, { train, store: codeStore, download: saveFile });
 
 // another tab saved or deleted a model: show the same list here
