@@ -203,13 +203,21 @@ def test_apply_takes_exactly_the_shown_update_and_undo_restores_the_model(app):
     open_step(app)
     apply = app.button("Apply this step")
     expect(apply).to_be_enabled(timeout=20_000)
-    # the step on show, whole, from the API (the same drawing and label give the same step)
+    # the step, whole, from the API; the panel then refuses to apply the step it shows (the
+    # worker's last step is the API's) and computes it again: the same drawing and label give
+    # the same step (its loss shows it), and Apply takes the one on show
     label = int(app.page.locator("#step-label").input_value())
-    shown_new = app.page.evaluate("""async (label) => {
+    api = app.page.evaluate("""async (label) => {
         const { toMnist } = await import(new URL('./page/draw.js', document.baseURI).href);
         const step = await window.pynn.explainStep(toMnist(document.querySelector('#pad')).pixels, label);
-        return Array.from(await window.pynn.explainArray(step.update.newParams.ref));
+        return { id: step.step, loss: step.loss, newParams: Array.from(await window.pynn.explainArray(step.update.newParams.ref)) };
     }""", label)
+    shown_new = api["newParams"]
+    apply.click()   # another step came since the one on show: refused, nothing changes
+    expect(app.page.get_by_test_id("step-applied")).to_contain_text("Another step was computed since", timeout=10_000)
+    assert network(app.page.evaluate(PARAMS_JS)).params.tobytes() == before.tobytes()
+    expect(app.page.get_by_test_id("step-status")).to_have_attribute("data-step", str(api["id"] + 1), timeout=20_000)
+    assert float(app.page.get_by_test_id("step-loss").get_attribute("data-value")) == api["loss"]
     apply.click()
     expect(app.active_model).to_contain_text("Default model + 1 step by hand (unsaved)", timeout=20_000)
     after = network(app.page.evaluate(PARAMS_JS)).params
@@ -261,3 +269,17 @@ def test_a_wrong_derivative_in_the_code_panel_is_marked_at_the_backward_stage(ap
     rel = app.page.get_by_test_id("weight-rel-error")
     expect(rel).to_have_attribute("data-check", "mismatch", timeout=30_000)
     assert float(rel.get_attribute("data-value")) > 1e-2
+
+
+def test_a_held_out_digit_by_number_defaults_to_its_true_label(app, held_out):
+    app.page.locator("#step > summary").click()
+    expect(app.page.get_by_test_id("step-status")).to_contain_text("Draw a digit")   # nothing drawn yet
+    app.page.get_by_label("Held-out digit number", exact=True).fill("5")
+    app.page.get_by_label("Held-out digit no.", exact=True).check()
+    expect(app.page.get_by_test_id("stage-after")).to_be_visible(timeout=30_000)
+    images, labels = held_out
+    assert app.page.locator("#step-label").input_value() == str(labels[5])
+    expect(app.page.locator("#step-label-help")).to_contain_text(f"the true label is {labels[5]}")
+    digit = app.page.get_by_role("img", name="The input x").evaluate(
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0))")
+    np.testing.assert_array_equal(np.asarray(digit, dtype=np.uint8), images[5])

@@ -98,8 +98,11 @@ export function mountStep(session) {
       describe(step);
       $('#step-actions').hidden = false;
     } catch (err) {
-      status(err.line ? `Your code did not run: line ${err.line}: ${err.message}` : err.message, 'error');
-      if (err.output) $('#step-output').textContent = err.output;
+      current = null; // what was on show is not this input's step: nothing to click or apply
+      box.replaceChildren();
+      status(err.line ? `Your code did not run: ${err.message}` : err.message, 'error');
+      $('#step-output').textContent = err.output || '';
+      $('#step-output').hidden = !err.output;
     } finally {
       busy = false;
       buttons();
@@ -113,6 +116,7 @@ export function mountStep(session) {
   /** The status line after a step: which network was walked, and where a derivative goes wrong. */
   function describe(step) {
     const from = { active: 'the active model', 'active+code': "the active model's weights with your code's components", code: `a new network from your code (layers ${step.network.layers.join('-')}, seeded: its layers differ from the active model's)` }[step.network.from];
+    $('[data-testid="step-status"]').dataset.step = String(step.step); // which step is on show
     $('#step-output').textContent = step.output || '';
     $('#step-output').hidden = !step.output;
     const wrong = [...box.querySelectorAll('[data-check="mismatch"].step-stage')].map((s) => STAGE_NAMES[s.dataset.testid] || s.dataset.testid);
@@ -183,7 +187,11 @@ export function mountStep(session) {
 
   const apply = () => {
     const before = current.step;
-    return change(() => session.applyStep(), (res) => `Applied: "${res.name}" is active; its loss on that example went ${fmt(before.loss, 5)} → ${fmt(before.lossAfter, 5)}. ` +
+    return change(() => {
+      // the worker applies its last step: refuse if another one (e.g. pynn.explainStep) came since
+      if (session.stepReady !== before.step) throw new Error('Another step was computed since the one on show: Compute the step again, then Apply.');
+      return session.applyStep();
+    }, (res) => `Applied: "${res.name}" is active; its loss on that example went ${fmt(before.loss, 5)} → ${fmt(before.lossAfter, 5)}. ` +
       `Below is its next step: Apply again to walk SGD by hand, or Undo.${res.persistError ? ` ${res.persistError}` : ''}`);
   };
   const undo = () => change(() => session.undoStep(), (res) => `Undone: "${res.name}" is active again, exactly as before the step.`);
