@@ -318,6 +318,19 @@ def test_index_finds_each_parameter_in_the_flat_vectors():
         assert stepwise.index(net, layer, "b", 0, b.shape[1] - 1) == b[0, -1]
 
 
+def test_a_confident_float32_prediction_passes_the_checks_of_correct_derivatives():
+    """p0 = 1 - 6e-7: float32 holds 1 - p0 only to ~10%, so the float32 Jacobian is that far off;
+    the checks judge the derivative functions (in float64), not the float32 rounding."""
+    net = py_nn.NeuralNetwork([2, 3], "relu", "softmax", "categorical_crossentropy", "sgd",
+                              dtype="float32", seed=0)
+    net.set_params([15, 0, 0, 0, 0, 0, 0, 0, 0])             # z = (15, 0, 0) for x = (1, 0)
+    r = stepwise.step(net, np.array([[1.0, 0.0]]), 0)
+    p0 = 1 / (1 + 2 * np.exp(-15.0))                         # in float64: 1 - 6.1e-7
+    j00 = p0 * (1 - p0)
+    assert abs(r["jacobian"][0, 0, 0] - j00) / j00 > 0.1     # float32's J00 is 17% off
+    assert r["d_loss_error"] < 1e-6 and r["jacobian_error"] < 1e-4     # gradcheck's TOL
+
+
 def test_a_probability_of_exactly_zero_does_not_fail_the_loss_check():
     net = py_nn.NeuralNetwork([2, 3], "relu", "softmax", "categorical_crossentropy", "sgd",
                               dtype="float32", seed=0)

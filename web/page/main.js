@@ -9,6 +9,7 @@ import { mountModels } from './panels/models.js';
 import { mountTeach } from './panels/teach.js';
 import { mountYourData } from './panels/your-data.js';
 import { mountInside } from './panels/inside.js';
+import { mountStep } from './panels/step.js';
 import { saveFile } from './ui.js';
 import { mountCode } from './panels/code.js';
 import { createCodeStore } from './code-store.js';
@@ -23,6 +24,7 @@ mountModels(session, { download: saveFile, askTrust: createTrustAsker(codeStore)
 const teach = mountTeach(session);
 mountYourData(session, teach.padEl, teach.pad);
 mountInside(session);
+mountStep(session);
 mountCode(session, { train, store: codeStore, download: saveFile });
 
 // another tab saved or deleted a model: show the same list here

@@ -19,6 +19,7 @@ import { codeMethods, STOP_WAIT_MS } from './session-code.js';
 import { insideMethods } from './session-inside.js';
 import { progressEvents } from './fit-progress.js';
 import { modelMethods, clause } from './session-models.js';
+import { stepMethods } from './step/session.js';
 
 // the kernel that really runs (init's `kernelVariant`), as the status line names it
 const KERNELS = { 'relaxed-simd': 'WebAssembly SIMD kernel, relaxed (fused multiply-add)', simd: 'WebAssembly SIMD kernel', numpy: 'NumPy kernel (no SIMD)' };
@@ -290,4 +291,4 @@ export class PageSession extends EventTarget {
   }
 }
 
-Object.assign(PageSession.prototype, codeMethods, insideMethods, modelMethods);
+Object.assign(PageSession.prototype, codeMethods, insideMethods, modelMethods, stepMethods);

@@ -19,6 +19,8 @@
 //   pynn.pause() / resume() / oneMoreEpoch()   pause a run; resume; +1 epoch (see README)
 //   pynn.inside(pixels)                 -> {layers: [{size, activations}], logits, probabilities}
 //   pynn.summary() / mistakes({limit, true, predicted}) / heldOut(index) / neuron(i)
+//   pynn.explainStep(pixels, label, {learningRate?, code?}) -> one training step by hand, every stage
+//   pynn.gradCheck(pixels, label, {layer, kind, i, j}) / explainParam(...) / applyStep() / undoStep()
 //   pynn.addExample(pixels, label) / examples() / removeExample(id) / exportExamples() / importExamples(file)
 //   pynn.importDataset(file, {name}) / exportDataset(id) / myDatasets() and friends: datasets/api.js
 // Nothing starts on import: the worker is created by the first call (or by reading pynn.ready).
@@ -102,24 +104,24 @@ export function validateFitConfig(input) {
 }
 
 /** Pixels as a caller gave them -> a fresh Float32Array(inputs) (ours to transfer), or an Error. */
-function toPixels(pixels, inputs) {
+function toPixels(pixels, inputs, what = 'predict()') {
   const side = Math.sqrt(inputs);
   if (pixels instanceof Float32Array || Array.isArray(pixels) || ArrayBuffer.isView(pixels)) {
     if (pixels.length !== inputs) {
       const got = pixels instanceof Float32Array ? `a Float32Array of length ${pixels.length}` : String(pixels.length);
-      throw new Error(`predict() expected ${inputs} pixel values (${side}x${side}); got ${got}.`);
+      throw new Error(`${what} expected ${inputs} pixel values (${side}x${side}); got ${got}.`);
     }
     const out = Float32Array.from(pixels);
     const at = out.findIndex((v) => !(v >= 0 && v <= 1)); // NaN fails both comparisons
     if (at >= 0) {
       const got = typeof pixels[at] === 'number' ? String(pixels[at]) : JSON.stringify(pixels[at]);
       const hint = out[at] > 1 && out[at] <= 255 ? ' Divide 0..255 grey levels by 255.' : '';
-      throw new Error(`predict() expected pixel values from 0 (background) to 1 (ink); got ${got} at index ${at}.${hint}`);
+      throw new Error(`${what} expected pixel values from 0 (background) to 1 (ink); got ${got} at index ${at}.${hint}`);
     }
     return out;
   }
   throw new Error(
-    `predict() expected a Float32Array(${inputs}) of pixels (${side}x${side}, row-major, 0 = background .. 1 = ink); got ${
+    `${what} expected a Float32Array(${inputs}) of pixels (${side}x${side}, row-major, 0 = background .. 1 = ink); got ${
       pixels === null ? 'null' : typeof pixels
     }.`
   );
@@ -157,6 +159,68 @@ export async function pythonScript(source, options = {}) {
   await getSession().start();
   const code = source === undefined ? (createCodeStore(() => window.localStorage).readDraft() || '') : checkSource(source, 'pythonScript()');
   return getSession().pythonScript(code, codeSettings(options));
+}
+
+const STEP_OPTIONS = ['learningRate', 'code', 'settings'];
+const WEIGHT_KEYS = ['layer', 'kind', 'i', 'j'];
+
+/** pixels, label and options of explainStep() / gradCheck(), checked -> [Float32Array, label, options]. */
+function stepInputs(what, pixels, label, options, extra = []) {
+  const shape = getSession().shape;
+  const px = toPixels(pixels, shape.inputs, what);
+  if (!Number.isInteger(label) || label < 0 || label >= shape.classes) {
+    throw new Error(`${what} expected the label, the class the drawing shows: a whole number from 0 to ${shape.classes - 1}; got ${JSON.stringify(label) ?? String(label)}.`);
+  }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new Error(`${what} expected an options object like {learningRate: 0.01}; got ${JSON.stringify(options) ?? String(options)}.`);
+  }
+  const allowed = [...extra, ...STEP_OPTIONS];
+  const unknown = Object.keys(options).find((k) => !allowed.includes(k));
+  if (unknown) throw new Error(`${what}: unknown option "${unknown}"; valid options are ${allowed.join(', ')}.`);
+  const out = {};
+  if (options.learningRate !== undefined) {
+    const { config, errors } = validateFitConfig({ learningRate: options.learningRate });
+    if (!config) throw new Error(`${what}: ${errors.learningRate}`);
+    out.learningRate = config.learningRate;
+  }
+  if (options.settings !== undefined && options.code === undefined) {
+    throw new Error(`${what}: settings (the Train options an optimizer or layers the code leaves out take) apply only with code; got settings without code.`);
+  }
+  if (options.code !== undefined) {
+    // names the code leaves out: the active model's hidden layers, then the given Train settings;
+    // the step's learning rate is the `learningRate` option alone (the optimizer's own otherwise)
+    const hidden = (getSession().active ? getSession().active.layers : []).slice(1, -1);
+    const { learningRate, ...settings } = codeSettings({ ...(hidden.length ? { hidden } : {}), ...(options.settings || {}) });
+    Object.assign(out, settings, { code: checkSource(options.code, what) });
+  }
+  return [px, label, out];
+}
+
+/** {layer, kind, i, j} of gradCheck(): whole numbers and "W" | "b" (py_nn checks the ranges). */
+function weightPosition(what, options) {
+  const where = {};
+  for (const key of WEIGHT_KEYS) {
+    const v = options && options[key];
+    const ok = key === 'kind' ? v === 'W' || v === 'b' : Number.isInteger(v) && v >= 0;
+    if (!ok) {
+      const want = key === 'kind' ? '"W" (a weight) or "b" (a bias)' : 'a whole number >= 0';
+      throw new Error(`${what} expected ${key} to be ${want}, as in {layer: 0, kind: "W", i: 300, j: 5}; got ${JSON.stringify(v) ?? String(v)}.`);
+    }
+    where[key] = v;
+  }
+  return where;
+}
+
+export async function explainStep(pixels, label, options = {}) {
+  await getSession().start();
+  return getSession().explainStep(...stepInputs('explainStep()', pixels, label, options));
+}
+
+export async function gradCheck(pixels, label, options = {}) {
+  await getSession().start();
+  const where = weightPosition('gradCheck()', options);
+  const [px, y, rest] = stepInputs('gradCheck()', pixels, label, options, WEIGHT_KEYS);
+  return getSession().gradCheck(px, y, { ...rest, ...where });
 }
 
 export async function fit(options = {}, onProgress) {
@@ -242,6 +306,12 @@ export const pynn = {
   pause: () => getSession().pause(),
   resume: () => getSession().resume(),
   oneMoreEpoch,
+  explainStep,
+  explainArray: (ref) => getSession().explainArray(ref),
+  explainParam: (where) => getSession().explainParam(weightPosition('explainParam()', where)),
+  gradCheck,
+  applyStep: () => getSession().applyStep(),
+  undoStep: () => getSession().undoStep(),
   inside: async (pixels) => {
     await getSession().start();
     return getSession().inside(toPixels(pixels, getSession().shape.inputs));

@@ -7,7 +7,7 @@
 import { checkName, formatSize, MAX_NAME_LENGTH, MODEL_PREFIX, PREFIX } from './storage.js';
 
 const MAX_IMPORT_CHARS = 50e6;
-const SUFFIX_RE = /\s*\((unsaved|stopped, unsaved|deleted|replaced in another tab)\)$/;
+export const SUFFIX_RE = /\s*\((unsaved|stopped, unsaved|deleted|replaced in another tab)\)$/;
 export const clause = (text) => String(text).replace(/[.\s]+$/, '');
 const BUSY = 'Training is running: press Stop (or wait for it to finish) before';
 

@@ -14,6 +14,7 @@ export const REQUESTS = Object.freeze([
   'init', 'info', 'predict', 'evaluate', 'fit', 'stop', 'pause', 'resume', 'step', 'toJson', 'loadJson',
   'inside', 'overview', 'firstLayer', 'neuron', 'mistakes', 'heldOut', 'augmentPreview',
   'checkCode', 'codeTemplates', 'codeInfo', 'pythonScript',
+  'explainStep', 'explainArray', 'explainParam', 'gradCheck', 'applyStep', 'undoStep',
 ]);
 
 export const REPLIES = Object.freeze(['progress', 'result', 'error']);

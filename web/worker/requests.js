@@ -37,6 +37,10 @@ function checked(fn, kind = 'invalid-options') {
   }
 }
 
+function notWhileTraining(what) {
+  if (isTraining()) throw new UserError(`Training is running: press Stop (or wait for it to finish) before ${what}.`, 'busy');
+}
+
 export const requests = {
   // the Code panel (pynn_worker.codemodel)
   checkCode: (id, p) => callJson('check_code', String(p.source), JSON.stringify(p.settings || {})),
@@ -63,6 +67,13 @@ export const requests = {
   mistakes: (id, payload) => checked(() => callJson('mistakes', JSON.stringify(payload || {}))),
   heldOut: (id, payload) => checked(() => callJson('held_out', requireIndex(payload, 'index'))),
   augmentPreview: (id, payload) => checked(() => callJson('augment_preview', JSON.stringify((payload && payload.augment) || {}), (payload && payload.count) || 8)),
+  // One step by hand (pynn_worker.step_by_hand); a person's code comes back as {error, output}
+  explainStep: (id, p) => checked(() => callJson('explain_step', requirePixels(p), requireIndex(p, 'label'), JSON.stringify(p.options || {}))),
+  explainArray: (id, p) => checked(() => callJson('explain_array', String(p.ref))),
+  explainParam: (id, p) => checked(() => callJson('explain_param', JSON.stringify(p.where || {}))),
+  gradCheck: (id, p) => checked(() => callJson('grad_check', requirePixels(p), requireIndex(p, 'label'), JSON.stringify(p.options || {}))),
+  applyStep: () => notWhileTraining('applying a step') || checked(() => callJson('apply_step')),
+  undoStep: () => notWhileTraining('undoing a step') || checked(() => callJson('undo_step')),
   toJson: (id, payload) => ({ json: call('to_json', JSON.stringify((payload && payload.metadata) || {})) }),
   loadJson(id, payload) {
     if (isTraining()) {
