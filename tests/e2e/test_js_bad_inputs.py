@@ -117,13 +117,13 @@ def rejection(page, expression):
         catch (e) {{ return {{isError: e instanceof Error, message: e && e.message || String(e)}}; }} }}""")
 
 
-def record(case_id, shown_input, message, test=None):
+def record(case_id, shown_input, message, test=None, module="tests/e2e/test_js_bad_inputs.py"):
     """Append what this case saw to $PYNN_BAD_INPUTS_LOG (one JSON line), if set."""
     path = os.environ.get("PYNN_BAD_INPUTS_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps({"where": "window.pynn", "input": shown_input, "message": message,
-                                "test": "tests/e2e/test_js_bad_inputs.py::" + (test or f"test_bad_input[{case_id}]")}) + "\n")
+                                "test": f"{module}::" + (test or f"test_bad_input[{case_id}]")}) + "\n")
 
 
 def documents(default_model_text):
@@ -137,9 +137,8 @@ def documents(default_model_text):
     return {FIVE_OUTPUTS: json.dumps(five), NEWER_VERSION: json.dumps(newer)}
 
 
-@pytest.fixture(scope="module")
-def page(browser, base_url):
-    """One page, ready, holding saved models "mine" (active) and "other" and a damaged "broken"."""
+def ready_page(browser, base_url):
+    """A page of a new context, ready; its uncaught errors collect in ``page.errors``."""
     context = browser.new_context()
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -147,13 +146,20 @@ def page(browser, base_url):
     page.on("pageerror", lambda err: page.errors.append(str(err)))
     page.goto(base_url + "/?nosw")
     page.evaluate("async () => { await window.pynn.ready; }")
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(browser, base_url):
+    """One page, ready, holding saved models "mine" (active) and "other" and a damaged "broken"."""
+    page = ready_page(browser, base_url)
     page.evaluate("""async () => {
         await window.pynn.save('other');
         await window.pynn.save('mine');
         localStorage.setItem('pynn.model.broken', localStorage.getItem('pynn.model.mine').slice(0, 500));
     }""")
     yield page
-    context.close()
+    page.context.close()
 
 
 def _placeholders(expression, docs):

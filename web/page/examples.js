@@ -10,8 +10,6 @@
 
 export const FORMAT = 'pynn-examples';
 export const FORMAT_VERSION = 1;
-const DB_NAME = 'pynn';
-const STORE = 'examples';
 const MAX_IMPORT_BYTES = 50e6;
 
 const clause = (text) => String(text).replace(/[.\s]+$/, '');
@@ -142,9 +140,10 @@ export function parseExport(text, shape) {
 
 /**
  * IndexedDB as the store's backend: {getAll(), put(record) -> id, delete(id), clear()}.
- * `factory` is window.indexedDB (null or missing: every call rejects with a clear reason).
+ * `factory` is window.indexedDB (null or missing: every call rejects with a clear reason);
+ * `db`/`store`/`keyPath` name the database and its one object store (datasets/store.js has its own).
  */
-export function idbBackend(factory) {
+export function idbBackend(factory, { db: DB_NAME = 'pynn', store: STORE = 'examples', keyPath = 'id', autoIncrement = true } = {}) {
   let opened = null;
   const open = () => {
     if (!opened) {
@@ -154,7 +153,7 @@ export function idbBackend(factory) {
           return;
         }
         const req = factory.open(DB_NAME, 1);
-        req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
+        req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath, autoIncrement });
         req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error || new Error('IndexedDB could not be opened'));
         req.onblocked = () => reject(new Error('IndexedDB is blocked by another tab of this page; close it and try again'));

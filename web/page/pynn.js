@@ -20,6 +20,7 @@
 //   pynn.inside(pixels)                 -> {layers: [{size, activations}], logits, probabilities}
 //   pynn.summary() / mistakes({limit, true, predicted}) / heldOut(index) / neuron(i)
 //   pynn.addExample(pixels, label) / examples() / removeExample(id) / exportExamples() / importExamples(file)
+//   pynn.importDataset(file, {name}) / exportDataset(id) / myDatasets() and friends: datasets/api.js
 // Nothing starts on import: the worker is created by the first call (or by reading pynn.ready).
 // README.md documents every call.
 
@@ -30,6 +31,7 @@ import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from '../sh
 import { saveFile } from './ui.js';
 import { createExampleStore, idbBackend, pack, toFloats } from './examples.js';
 import { createCodeStore } from './code-store.js';
+import { datasetCalls } from './datasets/api.js';
 
 let session = null;
 let exampleStore = null;
@@ -275,6 +277,7 @@ export const pynn = {
     const text = typeof file === 'string' ? file : await file.text();
     return getExamples().importText(text);
   },
+  ...datasetCalls(() => getSession().facts),
   buildInfo: () => getSession().facts,
   isFitting: () => getSession().training,
   validateFitConfig,
