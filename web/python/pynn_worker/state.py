@@ -12,6 +12,7 @@ The page's rule "a model here has ``shape.inputs`` inputs and ``shape.classes`` 
 here and only here: ``WorkerState.check_model``. Training is ``training.py``, the Inside panel's
 requests ``inside.py``, the Code panel's ``codemodel.py``.
 """
+import hashlib
 import json
 
 import numpy as np
@@ -26,7 +27,13 @@ from .convert import as_bytes
 from .inside import InsideMixin
 from .training import TrainingMixin
 
-__all__ = ["WorkerState"]
+__all__ = ["WorkerState", "fingerprint"]
+
+
+def fingerprint(net):
+    """The first 8 hex characters of the SHA-256 of the network's parameters as little-endian
+    float32 (``net.params``, shape (n_params,)): equal weights, equal fingerprint, in any engine."""
+    return hashlib.sha256(np.asarray(net.params, dtype="<f4").tobytes()).hexdigest()[:8]
 
 
 class WorkerState(TrainingMixin, InsideMixin, codemodel.CodeModelMixin):
@@ -114,11 +121,12 @@ class WorkerState(TrainingMixin, InsideMixin, codemodel.CodeModelMixin):
 
     @staticmethod
     def _info(net):
-        """``{"layers": [int], "params": int, "metadata": dict}`` of a network."""
+        """``{"layers": [int], "params": int, "metadata": dict, "fingerprint": str}`` of a network."""
         layers = [int(v) for v in net.layers]
         params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
         metadata = getattr(net, "metadata", None) or {}
-        return {"layers": layers, "params": int(params), "metadata": metadata}
+        return {"layers": layers, "params": int(params), "metadata": metadata,
+                "fingerprint": fingerprint(net)}
 
     def model_info(self):
         """JSON ``{"layers", "params", "metadata"}`` of the active model."""
