@@ -33,7 +33,7 @@ async function checkOptions({ title, panels, lesson }, current) {
     try {
       await decodeLesson(hash);
     } catch (err) {
-      fail(`lesson is not a lesson link: ${err.message}`);
+      fail(`lesson is not a lesson link: ${err.message.replace(/ Ask for a fresh link.*$/, '')} Pass pynn.lessonLink()'s result, or true. Nothing was downloaded.`);
     }
   } else if (lesson !== undefined && lesson !== null && lesson !== false) {
     fail(`lesson should be a lesson link (pynn.lessonLink()) or null; got ${typeof lesson}. Nothing was downloaded.`);
