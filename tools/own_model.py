@@ -25,15 +25,16 @@ def read_own_model(path, inputs, classes):
     text = file.read_text(encoding="utf-8", errors="replace")
     try:
         doc = json.loads(text)
-        metadata = doc.get("metadata") if isinstance(doc, dict) else None
-        if isinstance(metadata, dict) and metadata.get("code"):
-            raise BuildError(f"--default-model {path}: the model carries Python code "
-                             f"(metadata.code), and a site's default model cannot: every visitor "
-                             f"would have to trust it. Use a model trained without the Code panel.")
+    except ValueError:
+        doc = None  # py_nn's from_json below says what is wrong with it
+    metadata = doc.get("metadata") if isinstance(doc, dict) else None
+    if isinstance(metadata, dict) and metadata.get("code"):
+        raise BuildError(f"--default-model {path}: the model carries Python code "
+                         f"(metadata.code), and a site's default model cannot: every visitor "
+                         f"would have to trust it. Use a model trained without the Code panel.")
+    try:
         net = NeuralNetwork.from_json(text)
-    except BuildError:
-        raise
-    except ValueError as exc:  # json.JSONDecodeError and py_nn's ModelFormatError are ValueErrors
+    except ValueError as exc:  # py_nn's ModelFormatError is a ValueError
         raise BuildError(f"--default-model {path}: not a py_nn model ({exc}). {FIX}") from None
     layers = [int(v) for v in net.layers]
     if layers[0] != inputs or layers[-1] != classes:
