@@ -1,6 +1,6 @@
 """The weights fingerprint the page shows (pynn_worker.state.fingerprint, in every model info):
 8 hex characters of the SHA-256 of the float32 parameters. Same seed, same training: same
-fingerprint; another seed, or one step more: another. Run on CPython and inside Pyodide."""
+fingerprint; another seed, or one float32 step: another."""
 import hashlib
 import json
 
