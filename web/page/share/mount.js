@@ -41,6 +41,10 @@ export function mountShare(session, { download, askTrust }) {
 
   let started = false;
   session.addEventListener('facts', (e) => startLayout(e.detail));
+  // a lesson link pasted into this tab's address bar changes only the hash: open it as a new visit
+  window.addEventListener('hashchange', () => {
+    if (isLessonHash(location.hash)) location.reload();
+  });
   session.addEventListener('status', async (e) => {
     $('#publish').disabled = e.detail.state !== 'ready';
     if (e.detail.state !== 'ready' || started) return;
