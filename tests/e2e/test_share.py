@@ -155,6 +155,11 @@ def test_an_embedded_page_on_another_origin_posts_its_prediction_to_the_host(ope
 
 
 PREDICT_ROWS = "async (rows) => Promise.all(rows.map(r => window.pynn.predict(r)))"
+# this folder's service worker controls the page and its cache holds at least n files
+CACHED = """async (n) => { if (!navigator.serviceWorker.controller) return false;
+    const reg = await navigator.serviceWorker.ready;
+    const cache = await caches.open('pynn-site-' + new URL(reg.active.scriptURL).searchParams.get('build'));
+    return (await cache.keys()).length >= n; }"""
 
 
 def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(open_app, tmp_path, site_dir, held_out):
@@ -181,8 +186,13 @@ def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(o
     assert published["published"]["from"] == build["build_id"]
     assert published["default_model"]["layers"] == [784, 24, 10]
     assert set(build["precache"]) | set(build["lazy"]) <= names
+    (root / "source").symlink_to(site_dir.resolve(), target_is_directory=True)  # the same origin
     with serving(root) as url:
         visitor = open_app(load=False)
+        visitor.page.goto(url + "/source/")  # first the source site: its offline cache must survive
+        visitor.wait_ready()
+        source_fp = visitor.page.get_by_test_id("fingerprint").inner_text()
+        visitor.page.wait_for_function(CACHED, arg=len(build["precache"]) - 1, timeout=60_000)
         visitor.page.goto(url + "/courses/digits/")
         visitor.wait_ready()
         expect(visitor.page).to_have_title("Digits of class 4B")
@@ -191,13 +201,14 @@ def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(o
         got = visitor.page.evaluate(PREDICT_ROWS, pixels)
         assert got == want, "the published model predicts differently from the source page"
         # offline after one visit
-        visitor.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
-        visitor.page.wait_for_function("""async (n) => { const keys = await caches.keys();
-            return keys.length === 1 && (await (await caches.open(keys[0])).keys()).length >= n; }""",
-                                       arg=len(published["precache"]) - 1, timeout=60_000)
+        visitor.page.wait_for_function(CACHED, arg=len(published["precache"]) - 1, timeout=60_000)
+        assert len(visitor.page.evaluate("caches.keys()")) == 2, "one site's offline cache evicted the other's"
         visitor.page.context.set_offline(True)
         visitor.reload()
         expect(visitor.page.get_by_test_id("fingerprint")).to_have_text(fingerprint)
         assert visitor.page.evaluate(PREDICT_ROWS, pixels[:5]) == want[:5]
         visitor.draw("7")
         expect(visitor.prediction).to_have_text(re.compile(r"^\d$"), timeout=15_000)
+        visitor.page.goto(url + "/source/")  # offline too, with its own default model
+        visitor.wait_ready()
+        expect(visitor.page.get_by_test_id("fingerprint")).to_have_text(source_fp)
