@@ -50,12 +50,16 @@ LINKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def context(browser):
+def new_context(browser):
     ctx = browser.new_context()
     ctx.set_default_timeout(60_000)
     yield ctx
     ctx.close()
+
+
+context = pytest.fixture(scope="module")(new_context)
+# a context of its own for publishing: code_root trains a model with code in `context`
+fresh_context = pytest.fixture(scope="module", name="fresh_context")(new_context)
 
 
 def opened(context, url) -> App:
@@ -202,8 +206,8 @@ PUBLISH = [
 
 
 @pytest.mark.parametrize("case_id,shown,options_js,expected", PUBLISH, ids=[p[0] for p in PUBLISH])
-def test_bad_publish(context, base_url, case_id, shown, options_js, expected):
-    app = opened(context, f"{base_url}/?nosw&publish={case_id}")
+def test_bad_publish(fresh_context, base_url, case_id, shown, options_js, expected):
+    app = opened(fresh_context, f"{base_url}/?nosw&publish={case_id}")
     if case_id == "file-missing":
         app.page.route("**/data/mnist/test-0.u8.gz", lambda route: route.fulfill(status=404, body="gone"))
     state = app.page.evaluate(STATE)
