@@ -155,11 +155,12 @@ def test_an_embedded_page_on_another_origin_posts_its_prediction_to_the_host(ope
 
 
 PREDICT_ROWS = "async (rows) => Promise.all(rows.map(r => window.pynn.predict(r)))"
-# this folder's service worker controls the page and its cache holds at least n files
-CACHED = """async (n) => { if (!navigator.serviceWorker.controller) return false;
+# this folder's service worker controls the page and its cache holds every file of `files`
+CACHED = """async (files) => { if (!navigator.serviceWorker.controller) return false;
     const reg = await navigator.serviceWorker.ready;
     const cache = await caches.open('pynn-site-' + new URL(reg.active.scriptURL).searchParams.get('build'));
-    return (await cache.keys()).length >= n; }"""
+    const have = new Set((await cache.keys()).map(r => r.url));
+    return files.every(f => have.has(new URL(f, reg.scope).href)); }"""
 
 
 def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(open_app, tmp_path, site_dir, held_out):
@@ -192,7 +193,7 @@ def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(o
         visitor.page.goto(url + "/source/")  # first the source site: its offline cache must survive
         visitor.wait_ready()
         source_fp = visitor.page.get_by_test_id("fingerprint").inner_text()
-        visitor.page.wait_for_function(CACHED, arg=len(build["precache"]) - 1, timeout=60_000)
+        visitor.page.wait_for_function(CACHED, arg=build["precache"], timeout=60_000)
         visitor.page.goto(url + "/courses/digits/")
         visitor.wait_ready()
         expect(visitor.page).to_have_title("Digits of class 4B")
@@ -201,7 +202,7 @@ def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(o
         got = visitor.page.evaluate(PREDICT_ROWS, pixels)
         assert got == want, "the published model predicts differently from the source page"
         # offline after one visit
-        visitor.page.wait_for_function(CACHED, arg=len(published["precache"]) - 1, timeout=60_000)
+        visitor.page.wait_for_function(CACHED, arg=published["precache"], timeout=60_000)
         assert len(visitor.page.evaluate("caches.keys()")) == 2, "one site's offline cache evicted the other's"
         visitor.page.context.set_offline(True)
         visitor.reload()
