@@ -204,6 +204,7 @@ def test_a_published_zip_served_from_a_subpath_has_the_model_and_works_offline(o
         # offline after one visit
         visitor.page.wait_for_function(CACHED, arg=published["precache"], timeout=60_000)
         assert len(visitor.page.evaluate("caches.keys()")) == 2, "one site's offline cache evicted the other's"
+        visitor.page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60_000)
         visitor.page.context.set_offline(True)
         visitor.reload()
         expect(visitor.page.get_by_test_id("fingerprint")).to_have_text(fingerprint)
