@@ -7,6 +7,7 @@ Usage (python3, node/npm and the package registries are all a fresh machine need
     python3 build.py serve [--port N] # build, then serve site/ on http://127.0.0.1:N/ (8000)
     python3 build.py test             # build, then run every test (tools, CPython, Pyodide, JS, browser)
     python3 build.py bench            # build, then print the training benchmark table
+    python3 build.py --default-model mine.json   # build with your model file as the default
 
 The first run creates a local virtual environment ``.venv`` with the pinned tools of
 ``requirements-dev.txt`` and re-executes itself inside it. Downloads (Pyodide, its NumPy,
@@ -30,6 +31,8 @@ def parse_args(argv):
     """Parse the command line."""
     parser = argparse.ArgumentParser(
         prog="python3 build.py", description="Build, serve, test and benchmark py_nn in the browser.")
+    parser.add_argument("--default-model", metavar="FILE", default=None,
+                        help="ship this py_nn model file (.json) as the site's default model")
     sub = parser.add_subparsers(dest="command", metavar="{build,serve,test,bench}")
     sub.add_parser("build", help="build site/ (the default)")
     serve_p = sub.add_parser("serve", help="build, then serve site/ on 127.0.0.1")
@@ -61,13 +64,13 @@ def main(argv=None):
     command = args.command or "build"
     if command == "build":
         from tools.site import build_site
-        build_site()
+        build_site(default_model=args.default_model)
         return 0
     if command == "serve":
         from tools.serve import serve
         if not args.no_build:
             from tools.site import build_site
-            build_site()
+            build_site(default_model=args.default_model)
         elif not (SITE / "index.html").exists() and not (SITE / "build.json").exists():
             raise BuildError("site/ is not built yet: run `python3 build.py serve` without --no-build")
         serve(args.port)

@@ -16,6 +16,7 @@ worker_bundle  site/worker/worker.js: the Web Worker's modules as one file (esbu
 wheel          the py_nn wheel (files generated into py_nn/ first, then the wheel build)
 wasm_kernel    py_nn's WebAssembly SIMD kernel: C -> side module (toolchain, cache, checks)
 default_model  the models' recipes (one per data set; MNIST's is the default), cache, training
+own_model      --default-model: your model file as the site's default, checked with py_nn first
 site           site/ assembled in site.tmp-*, build.json written, swapped in atomically
 serve          the static server (``python3 build.py serve`` and the end-to-end tests)
 bad_inputs     README's table of bad inputs and their messages, written from the tests

@@ -1,8 +1,8 @@
 """README's table "Bad inputs and their messages", written from what the tests saw.
 
-Runs tests/unit/test_bad_inputs.py (py_nn from the source tree), tests/e2e/test_js_bad_inputs.py and
-tests/e2e/test_dataset_bad_inputs.py (window.pynn in headless Chromium, against the built site/)
-with PYNN_BAD_INPUTS_LOG set; each
+Runs tests/unit/test_bad_inputs.py (py_nn from the source tree), tests/e2e/test_js_bad_inputs.py,
+tests/e2e/test_dataset_bad_inputs.py and tests/e2e/test_share_bad_inputs.py (window.pynn, links,
+?model=, embed messages in headless Chromium, against the built site/) with PYNN_BAD_INPUTS_LOG set; each
 case appends {where, input, message, test} to that log. The table is made from the log, so every
 message in it is the real current one and every row is a passing test.
 
@@ -22,7 +22,7 @@ from tools.env import clean_env
 from tools.paths import ARTIFACTS, ROOT, SITE
 
 TESTS = ["tests/unit/test_bad_inputs.py", "tests/e2e/test_js_bad_inputs.py",
-         "tests/e2e/test_dataset_bad_inputs.py"]
+         "tests/e2e/test_dataset_bad_inputs.py", "tests/e2e/test_share_bad_inputs.py"]
 README = ROOT / "README.md"
 BEGIN = "<!-- bad-inputs:begin (written by `python -m tools.bad_inputs --write`) -->"
 END = "<!-- bad-inputs:end -->"

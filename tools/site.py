@@ -29,7 +29,7 @@ NOT_PRECACHED = (".map",)  # source maps: only developer tools fetch them
 # panel offers as downloads. Not precached: the service worker caches each when first fetched.
 DEFAULT_DATASET = "mnist"  # its model is the page's default, loaded at start-up
 # The other data sets' models are fetched when a person switches data set.
-LAZY = ("data/", "vendor/") + tuple(d["model"] for d in DATASETS if d["id"] != DEFAULT_DATASET)
+LAZY = ("data/", "vendor/", "page/embed-example/") + tuple(d["model"] for d in DATASETS if d["id"] != DEFAULT_DATASET)
 # Shipped with Pyodide but never fetched by the page (the worker imports pyodide.mjs): not precached.
 UNUSED = ("pyodide/pyodide.js",)
 
@@ -88,6 +88,14 @@ def precache_list(site_dir):
     return sorted(set(files) | {BUILD_JSON})
 
 
+def lazy_list(site_dir):
+    """The files loaded on first use (LAZY): not precached, but part of the site, listed so a
+    published copy of the site (web/page/share/publish.js) takes every file it needs."""
+    precached = set(precache_list(site_dir))
+    return [f for f in site_files(site_dir)
+            if f not in precached and not f.endswith(NOT_PRECACHED) and f not in UNUSED]
+
+
 def build_id(site_dir, build_info):
     """16 hex chars of a sha256 over every site file but build.json (path and content) and over
     ``build_info`` (build.json's other keys): it changes whenever any site file changes."""
@@ -107,6 +115,7 @@ def write_build_json(site_dir, facts):
     """Write ``site_dir``/build.json: ``facts`` plus precache and build_id; return the dict."""
     build_info = dict(facts)
     build_info["precache"] = precache_list(site_dir)
+    build_info["lazy"] = lazy_list(site_dir)
     build_info["build_id"] = build_id(site_dir, build_info)
     (Path(site_dir) / BUILD_JSON).write_text(json.dumps(build_info, indent=1) + "\n")
     return build_info
@@ -142,9 +151,10 @@ def swap_in(new_dir, target):
         shutil.rmtree(old, ignore_errors=True)
 
 
-def fill_site(out):
+def fill_site(out, own_model=None):
     """Write every part of the site into ``out``; return build.json's facts (all but
-    precache and build_id)."""
+    precache and build_id). ``own_model``: (text, summary) of own_model.read_own_model, the
+    default model in place of the one trained here."""
     build_pyodide(out / "pyodide")
     build_chartjs(out / "vendor")
     build_fflate(out / "vendor")
@@ -172,8 +182,15 @@ def fill_site(out):
                                                        old_digits)
         (out / dataset["model"]).write_text(text)
         dataset["model_test_accuracy"] = summaries[dataset["id"]]["test_accuracy"]
-    default = summaries[DEFAULT_DATASET]
     default_path = next(d["model"] for d in datasets if d["id"] == DEFAULT_DATASET)
+    if own_model is not None:  # --default-model: yours replaces the trained one, facts follow
+        (out / default_path).write_text(own_model[0])
+        summaries[DEFAULT_DATASET] = dict(own_model[1], digits_accuracy=None)
+        for dataset in datasets:
+            if dataset["model"] == default_path:
+                dataset["model_test_accuracy"] = own_model[1]["test_accuracy"]
+        info(f"default model: yours, {own_model[1]['layers']} (--default-model)")
+    default = summaries[DEFAULT_DATASET]
     size = check_first_visit_share((out / default_path).read_text(), DEFAULT_DATASET)
     info(f"default model {default_path}: {size:,} bytes gzipped (its share of a first visit)")
 
@@ -199,12 +216,19 @@ def fill_site(out):
     }
 
 
-def build_site(site_dir=SITE):
-    """Build site/ and return its build.json dict. Leaves site/ untouched on failure."""
+def build_site(site_dir=SITE, default_model=None):
+    """Build site/ and return its build.json dict. Leaves site/ untouched on failure.
+    ``default_model``: the path of a model file of your own to ship as the default (checked
+    first, so a bad file fails the build before anything else is done)."""
     started = time.perf_counter()
     section("Building site/")
-    build_info = assemble(site_dir, fill_site)
+    own = None
+    if default_model is not None:
+        from tools.own_model import read_own_model
+        own = read_own_model(default_model, mnist.SHAPE["inputs"], mnist.SHAPE["classes"])
+    build_info = assemble(site_dir, lambda out: fill_site(out, own))
+    accuracy = build_info["default_model"]["test_accuracy"]
     info(f"site/ ready in {time.perf_counter() - started:.1f} s: {len(build_info['precache'])} files "
          f"to precache, build {build_info['build_id']} (default model: "
-         f"{build_info['default_model']['test_accuracy']:.2%} on the official test digits)")
+         f"{'accuracy not stated' if accuracy is None else f'{accuracy:.2%}'})")
     return build_info

@@ -6,7 +6,7 @@
 //   visit; a rebuilt site has a new build id, hence a new service worker URL and a new cache. The
 //   page fetched these files moments ago and the host sends validators with no-cache, so each
 //   request revalidates against the HTTP cache: a 304, no second download;
-// - activate: delete the caches of other builds;
+// - activate: delete the caches of this folder's other builds;
 // - fetch: `.wasm` is network-first (Chromium keeps its compiled-wasm code cache only for
 //   responses from the network/HTTP cache, not from Cache Storage), Cache Storage only when the
 //   network fails; Pyodide's other pinned files (pyodide/*) are served cache-first; everything
@@ -54,8 +54,11 @@ self.addEventListener('install', (event) => {
 self.addEventListener('activate', (event) => {
   event.waitUntil(
     (async () => {
+      // only this folder's older builds: a published copy of the site in another folder of the
+      // same origin (share/publish.js) keeps its own cache (each precache holds its build.json)
+      const mine = new URL('build.json', SCOPE).href;
       for (const key of await caches.keys()) {
-        if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
+        if (key.startsWith(PREFIX) && key !== CACHE && (await (await caches.open(key)).match(mine))) await caches.delete(key);
       }
       // the navigation's request starts while this worker boots (the fetch handler uses it)
       if (self.registration.navigationPreload) await self.registration.navigationPreload.enable().catch(() => undefined);

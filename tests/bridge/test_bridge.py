@@ -5,6 +5,7 @@ import sys
 import numpy as np
 import pytest
 from pynn_worker import WorkerState
+from pynn_worker.state import fingerprint
 import py_nn
 
 FIT = {"hidden": [16], "optimizer": "adam", "learningRate": 0.01, "batchSize": 200, "epochs": 2,
@@ -87,7 +88,8 @@ def test_load_model_then_to_json_merges_metadata(session, shape):
     info = json.loads(session.load_model(net.to_json(metadata={"name": "small", "note": "old"})))
     assert info == {"layers": [shape["inputs"], 8, shape["classes"]],
                     "params": shape["inputs"] * 8 + 8 + 8 * shape["classes"] + shape["classes"],
-                    "metadata": {"name": "small", "note": "old"}}
+                    "metadata": {"name": "small", "note": "old"},
+                    "fingerprint": fingerprint(net)}
     doc = json.loads(session.to_json(json.dumps({"note": "new", "savedAs": "x"})))
     assert doc["metadata"] == {"name": "small", "note": "new", "savedAs": "x"}
     again = py_nn.NeuralNetwork.from_json(session.to_json("{}"))

@@ -14,6 +14,7 @@ import { saveFile } from './ui.js';
 import { mountCode } from './panels/code.js';
 import { createCodeStore } from './code-store.js';
 import { createTrustAsker } from './code-trust.js';
+import { mountShare } from './share/mount.js';
 
 const session = getSession();
 mountStatus(session);
@@ -26,6 +27,7 @@ mountYourData(session, teach.padEl, teach.pad);
 mountInside(session);
 mountStep(session);
 mountCode(session, { train, store: codeStore, download: saveFile });
+mountShare(session, { download: saveFile, askTrust: createTrustAsker(codeStore) }); // links, embed, ?model=, publish
 
 // another tab saved or deleted a model: show the same list here
 window.addEventListener('storage', (e) => session.externalChange(e.key));

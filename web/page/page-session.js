@@ -8,6 +8,7 @@
 //   active    the active model {name, kind: "default" | "saved" | "unsaved", layers, params, accuracy}
 //   models    {} the saved models changed (here or in another tab)
 //   training  {running, paused?}
+//   prediction {label, probabilities} the Draw panel's latest prediction (an embedding host hears it)
 //   notice    {text, kind} something the person must know that no call returned (a model that
 //             could not be restored, a model replaced from another tab, a stray worker error)
 //   restarted {text} Stop ended a worker that did not answer (code in an endless loop) and
@@ -187,7 +188,7 @@ export class PageSession extends EventTarget {
     let accuracy = typeof md.test_accuracy === 'number' ? md.test_accuracy : null;
     const dm = this.facts && this.facts.default_model;
     if (kind === 'default' && dm && typeof dm.test_accuracy === 'number') accuracy = dm.test_accuracy;
-    return { name, kind, layers: info.layers, params: info.params, accuracy };
+    return { name, kind, layers: info.layers, params: info.params, accuracy, fingerprint: info.fingerprint || null };
   }
 
   // --- the network -------------------------------------------------------------------------------

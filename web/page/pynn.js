@@ -23,6 +23,7 @@
 //   pynn.gradCheck(pixels, label, {layer, kind, i, j}) / explainParam(...) / applyStep() / undoStep()
 //   pynn.addExample(pixels, label) / examples() / removeExample(id) / exportExamples() / importExamples(file)
 //   pynn.importDataset(file, {name}) / exportDataset(id) / myDatasets() and friends: datasets/api.js
+//   pynn.lessonLink(options) / publishSite({title, panels, lesson}): share/api.js
 // Nothing starts on import: the worker is created by the first call (or by reading pynn.ready).
 // README.md documents every call.
 
@@ -349,6 +350,9 @@ export const pynn = {
   },
   ...datasetCalls(() => getSession().facts),
   buildInfo: () => getSession().facts,
+  // share/api.js, loaded on first use: lesson links and "Download as a website"
+  lessonLink: async (options) => (await import('./share/api.js')).lessonLink(getSession(), options),
+  publishSite: async (options) => (await import('./share/api.js')).publishSite(getSession(), options),
   isFitting: () => getSession().training,
   validateFitConfig,
   get events() {

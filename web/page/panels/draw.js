@@ -87,6 +87,7 @@ export function mountDraw(session) {
       ui.renderPrediction(res.label, res.probabilities[res.label]);
       ui.renderProbabilities(probsEl, res.probabilities, res.label);
       ui.setDrawMessage('');
+      session.emit('prediction', res); // an embedding host hears of it (share/embed.js)
     } catch (err) {
       if (explicit || gen === generation) ui.setDrawMessage(err.message);
     } finally {

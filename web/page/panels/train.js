@@ -15,6 +15,7 @@ const FIELD_IDS = {
   epochs: 'f-epochs',
   batchSize: 'f-batch',
   samples: 'f-samples',
+  seed: 'f-seed',
 };
 
 const fmt = (v, digits = 4) => (v == null || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));

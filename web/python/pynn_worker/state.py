@@ -13,6 +13,7 @@ here and only here: ``WorkerState.check_model``. Training is ``training.py``, th
 requests ``inside.py``, the Code panel's ``codemodel.py``, "One step by hand"
 ``step_by_hand.py``.
 """
+import hashlib
 import json
 
 import numpy as np
@@ -28,7 +29,13 @@ from .inside import InsideMixin
 from .step_by_hand import StepByHandMixin
 from .training import TrainingMixin
 
-__all__ = ["WorkerState"]
+__all__ = ["WorkerState", "fingerprint"]
+
+
+def fingerprint(net):
+    """The first 8 hex characters of the SHA-256 of the network's parameters as little-endian
+    float32 (``net.params``, shape (n_params,)): equal weights, equal fingerprint, in any engine."""
+    return hashlib.sha256(np.asarray(net.params, dtype="<f4").tobytes()).hexdigest()[:8]
 
 
 class WorkerState(StepByHandMixin, TrainingMixin, InsideMixin, codemodel.CodeModelMixin):
@@ -116,11 +123,12 @@ class WorkerState(StepByHandMixin, TrainingMixin, InsideMixin, codemodel.CodeMod
 
     @staticmethod
     def _info(net):
-        """``{"layers": [int], "params": int, "metadata": dict}`` of a network."""
+        """``{"layers": [int], "params": int, "metadata": dict, "fingerprint": str}`` of a network."""
         layers = [int(v) for v in net.layers]
         params = sum(a * b + b for a, b in zip(layers[:-1], layers[1:]))
         metadata = getattr(net, "metadata", None) or {}
-        return {"layers": layers, "params": int(params), "metadata": metadata}
+        return {"layers": layers, "params": int(params), "metadata": metadata,
+                "fingerprint": fingerprint(net)}
 
     def model_info(self):
         """JSON ``{"layers", "params", "metadata"}`` of the active model."""
