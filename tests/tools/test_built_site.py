@@ -97,7 +97,8 @@ def test_the_worker_is_one_bundled_file_with_a_source_map(build):
     source_map = json.loads((SITE / "worker" / "worker.js.map").read_text())
     web = ROOT / "web"
     sources = {(web / "worker" / s).resolve() for s in source_map["sources"]}
-    expected = {p.resolve() for p in (web / "worker").rglob("*.js")} | {(web / "shared" / "protocol.js").resolve()}
+    shared = {(web / "shared" / name).resolve() for name in ("protocol.js", "datasets.js")}  # what the worker imports
+    expected = {p.resolve() for p in (web / "worker").rglob("*.js")} | shared
     assert sources == expected
     for name, text in zip(source_map["sources"], source_map["sourcesContent"]):
         assert text == (web / "worker" / name).read_text(), name

@@ -52,7 +52,7 @@ export function getSession() {
 /** The person's samples (IndexedDB), one store per page; needs build.json's shape. */
 export function getExamples() {
   if (!exampleStore) {
-    const shape = shapeOrThrow('examples');
+    const shape = shapeOrThrow('examples') && getSession().shapeOf('mnist'); // your samples are digits
     exampleStore = createExampleStore(idbBackend(typeof indexedDB === 'undefined' ? null : indexedDB), shape);
   }
   return exampleStore;
@@ -94,9 +94,18 @@ function shapeOrThrow(what) {
   return shape;
 }
 
-/** Check training options against the data's limits: {config, errors} (see fit-options.js). */
+/** Check training options against the limits of their data set (`dataset`, default: the active
+ * model's): {config, errors} (see fit-options.js). */
 export function validateFitConfig(input) {
-  return validateFor(input, shapeOrThrow('validateFitConfig()'));
+  const fallback = shapeOrThrow('validateFitConfig()');
+  const id = input && typeof input === 'object' ? input.dataset : undefined;
+  if (typeof id !== 'string' || !id) return validateFor(input, fallback);
+  const shape = getSession().shapeOf(id);
+  if (shape) return validateFor(input, shape);
+  const { errors } = validateFor({ ...input, dataset: undefined }, fallback);
+  const known = getSession().facts.datasets.map((d) => `"${d.id}"`).join(', ');
+  errors.dataset = `Data set: expected one of ${known} or one of yours (pynn.datasets() lists them); got ${JSON.stringify(id)}.`;
+  return { config: null, errors };
 }
 
 /** Pixels as a caller gave them -> a fresh Float32Array(inputs) (ours to transfer), or an Error. */
@@ -166,6 +175,7 @@ export async function fit(options = {}, onProgress) {
   const { code, ...others } = isObject ? options : {};
   if (code !== undefined) checkSource(code, 'fit()');
   const base = Object.fromEntries(Object.entries(others).filter(([k]) => !TEACH_KEYS.includes(k)));
+  if (typeof base.dataset === 'string' && !getSession().shapeOf(base.dataset)) await getSession().datasets(); // yours: their shapes
   // a non-object goes to validateFitConfig as is: it says an options object was expected
   const { config, errors } = validateFitConfig(isObject ? base : options);
   const { teach, errors: teachErrors } = validateTeachOptions(isObject ? options : {});
@@ -180,7 +190,8 @@ export async function fit(options = {}, onProgress) {
   if (teach.data !== 'mnist' && all.length === 0) {
     throw new Error(`fit(): data "${teach.data}" needs your own samples and there are none yet: add some with addExample() (or the Teach panel), or use data "mnist".`);
   }
-  const mine = all.length ? pack(all, getSession().shape) : null;
+  // your drawn samples are digits: they join MNIST runs only
+  const mine = all.length && (config.dataset || getSession().datasetId) === 'mnist' ? pack(all, getSession().shapeOf('mnist')) : null;
   return getSession().fit({ ...config, ...teach }, onProgress, { mine });
 }
 
@@ -225,6 +236,8 @@ export const pynn = {
     return getSession().start();
   },
   fit,
+  datasets: () => getSession().datasets(),
+  useDataset: (id) => getSession().useDataset(id),
   stop: () => getSession().stop(),
   predict,
   evaluate: () => getSession().evaluate(),

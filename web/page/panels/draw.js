@@ -84,7 +84,7 @@ export function mountDraw(session) {
     try {
       const res = await session.predict(pixels);
       if (gen !== generation) return;
-      ui.renderPrediction(res.label, res.probabilities[res.label]);
+      ui.renderPrediction(res.className, res.probabilities[res.label]);
       ui.renderProbabilities(probsEl, res.probabilities, res.label);
       ui.setDrawMessage('');
     } catch (err) {
@@ -95,10 +95,19 @@ export function mountDraw(session) {
     }
   }
 
-  session.addEventListener('facts', (e) => {
-    ({ side } = e.detail.shape);
+  let shownClasses = '';
+  /** One bar per class of the active model (its data set's class names). */
+  function showClasses(classes) {
+    if (JSON.stringify(classes) === shownClasses) return;
+    shownClasses = JSON.stringify(classes);
+    ui.buildProbs(probsEl, classes);
+    ui.renderPrediction(null);
+  }
+
+  session.addEventListener('facts', () => {
+    ({ side } = session.pixels);
     pad.setSide(side);
-    ui.buildProbs(probsEl, e.detail.shape.classes);
+    showClasses(session.facts.datasets[0].classes);
     drawPreview(previewEl, null, side);
     previewEl.setAttribute('aria-label', `What the network sees: the drawing as ${side} by ${side} pixels`);
     $('#preview-caption').textContent = `${side}×${side} input`;
@@ -108,7 +117,8 @@ export function mountDraw(session) {
     if (e.detail.state === 'ready' && !pad.isEmpty()) predictNow();
   });
   // a trained, loaded or imported model became active: show what it makes of the drawing
-  session.addEventListener('active', () => {
+  session.addEventListener('active', (e) => {
+    showClasses(e.detail.classes);
     if (!pad.isEmpty()) predictNow();
   });
 

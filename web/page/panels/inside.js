@@ -314,7 +314,7 @@ export function mountInside(session) {
     else if (root.open) live();
   });
   session.addEventListener('facts', (e) => {
-    shape = e.detail.shape;
+    shape = session.pixels;
   });
   session.addEventListener('active', () => {
     stale = true;

@@ -175,7 +175,7 @@ export function mountTeach(session) {
   });
 
   session.addEventListener('facts', async (e) => {
-    shape = e.detail.shape;
+    shape = session.shapeOf('mnist'); // your samples are digits
     pad.setSide(shape.side);
     buildButtons(shape.classes);
     const { error } = await getExamples().load();
