@@ -25,17 +25,17 @@ def test_summary_live_activations_and_neuron_order(app, site_dir):
     expect(rows.nth(2)).to_contain_text("softmax")
     app.draw("1")
     live = app.page.get_by_test_id("live-layers")
-    expect(live.get_by_test_id("live-layer-1")).to_contain_text("Hidden layer 1: 128 units", timeout=20_000)
+    expect(live.get_by_test_id("live-layer-1")).to_contain_text(f"Hidden layer 1: {layers[1]} units", timeout=20_000)
     expect(live.get_by_role("list", name="Softmax: probability of each digit").locator("li")).to_have_count(10)
     # the live output agrees with the Draw panel's prediction
     label = app.settled_probs() and app.prediction.inner_text().strip()
     expect(live.locator(".live-probs li.is-top span").first).to_have_text(label, timeout=10_000)
     app.page.get_by_label("Order").select_option("firing")
     neurons = app.page.get_by_test_id("neuron-grid").get_by_role("button")
-    expect(neurons).to_have_count(128)
+    expect(neurons).to_have_count(layers[1])
     expect(neurons.first).to_have_attribute("aria-label", re.compile(r"fires"), timeout=10_000)
     fires = [float(re.search(r"fires (-?[\d.]+)", neurons.nth(i).get_attribute("aria-label")).group(1))
-             for i in range(0, 128, 16)]
+             for i in range(0, layers[1], 16)]
     assert fires == sorted(fires, reverse=True), fires
     neurons.first.click()
     detail = app.page.get_by_test_id("neuron-detail")
@@ -106,7 +106,7 @@ def test_js_api_inside_mistakes_held_out_summary(app, site_dir):
     assert max(abs(a - b) for a, b in zip(out["probs"], out["predProbs"])) < 1e-5
     assert len(out["mistakes"]) == 3 and all(m["label"] != m["predicted"] for m in out["mistakes"])
     assert [r["shape"] for r in out["summary"]] == [list(p) for p in zip(layers, layers[1:])]
-    assert "from 0 to 1999" in out["bad"]
+    assert "from 0 to 9999" in out["bad"]  # MNIST's 10,000 official test digits
 
 
 def test_screenshots_phone_and_desktop(open_app):

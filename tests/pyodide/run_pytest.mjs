@@ -8,7 +8,7 @@
 // build.py passes these (`python3 build.py test`). The exit code is pytest's.
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs, readBuildInfo, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
+import { parseArgs, readBuildInfo, startPyodide, putFile, putMnistShards, putTree, installWheels } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), ["extra-wheel"]);
 for (const name of ["site", "wheel", "tests", "data"]) {
@@ -31,9 +31,7 @@ const SUITES = ["unit", "bridge"];
 for (const suite of SUITES) putTree(pyodide, path.join(args.tests, suite), `/work/tests/${suite}`);
 const conftest = path.join(args.tests, "conftest.py");
 if (existsSync(conftest)) putFile(pyodide, conftest, "/work/tests/conftest.py");
-for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
-  putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
-}
+putMnistShards(pyodide, args.data);
 // The worker's Python package (web/python/pynn_worker/), laid out as in the repository.
 putTree(pyodide, path.join(args.tests, "..", "web", "python"), "/work/web/python");
 // build.json, every data set's model and its first training and test shards (tests/bridge/conftest.py)

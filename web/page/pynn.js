@@ -4,17 +4,20 @@
 //   pynn.ready                          Promise<{version, model, build, data, startupMs, stages}>
 //   pynn.snapshotSaved                  Promise<{state: "saved" | "restored" | "none", error?}>: the
 //                                       start-up snapshot for the next visit written (or why not)
+//   pynn.datasets()                     -> [{id, name, classes, train, test, source, license}]
+//   pynn.useDataset(id)                 makes a built-in data set's own model active
 //   pynn.fit(options, onProgress)       -> {history, stopped, committed, evaluation, persisted, ...}
+//                                       (options.dataset: an id; default the active model's)
 //   pynn.stop()                         stops a running fit within one training slice
-//   pynn.predict(Float32Array(inputs))  -> {label, probabilities}   (row-major, 0..1 ink)
-//   pynn.evaluate()                     -> {accuracy, loss, confusion, count} on the held-out digits
+//   pynn.predict(Float32Array(inputs))  -> {label, className, probabilities}   (row-major, 0..1 ink)
+//   pynn.evaluate()                     -> {accuracy, loss, confusion, count} on the active model's test split
 //   pynn.save(name) / load(name) / list() / remove(name)
 //   pynn.exportModel()                  -> File (and downloads it); importModel(File|Blob|string)
 //   pynn.checkCode(source)              -> {ok, components: {name: {ok, maxRelError, shapeOk, message}}, error?}
 //   pynn.fit({..., code: source}, cb)   trains with the components the code defines
 //   pynn.importModel(file, {trustCode}) a file that carries code is refused unless trustCode: true
 //   pynn.pythonScript(source?)          -> the .py text of "Export as Python"
-//   pynn.activeModel()                  -> {name, kind, layers, accuracy, params}
+//   pynn.activeModel()                  -> {name, kind, layers, accuracy, params, dataset, classes}
 //   pynn.events                         EventTarget: "status", "active", "models", "notice", "training"
 //   pynn.pause() / resume() / oneMoreEpoch()   pause a run; resume; +1 epoch (see README)
 //   pynn.inside(pixels)                 -> {layers: [{size, activations}], logits, probabilities}
@@ -186,12 +189,16 @@ export async function fit(options = {}, onProgress) {
     err.fields = errors;
     throw err;
   }
+  const datasetId = config.dataset || getSession().datasetId;
+  if (teach.data !== 'mnist' && datasetId !== 'mnist') {
+    throw new Error(`fit(): data "${teach.data}" mixes in your drawn samples, which are digits, but this run trains on "${datasetId}": pick the MNIST digits data set first (Train panel, or useDataset("mnist")), or use data "mnist".`);
+  }
   const all = await getExamples().list();
   if (teach.data !== 'mnist' && all.length === 0) {
     throw new Error(`fit(): data "${teach.data}" needs your own samples and there are none yet: add some with addExample() (or the Teach panel), or use data "mnist".`);
   }
   // your drawn samples are digits: they join MNIST runs only
-  const mine = all.length && (config.dataset || getSession().datasetId) === 'mnist' ? pack(all, getSession().shapeOf('mnist')) : null;
+  const mine = all.length && datasetId === 'mnist' ? pack(all, getSession().shapeOf('mnist')) : null;
   return getSession().fit({ ...config, ...teach }, onProgress, { mine });
 }
 

@@ -138,8 +138,9 @@ export function showFieldErrors(form, errors, fieldIds) {
   return first;
 }
 
-/** matrix: n x n counts (rows: true class, columns: predicted). */
-export function renderConfusion(table, matrix) {
+/** matrix: n x n counts (rows: true class, columns: predicted); `names`: the class names, shown
+ * beside each row's index and as each column's title. */
+export function renderConfusion(table, matrix, names = null) {
   const caption = table.querySelector('caption');
   table.textContent = '';
   if (caption) table.appendChild(caption);
@@ -158,6 +159,7 @@ export function renderConfusion(table, matrix) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = String(j);
+    if (names) th.title = names[j];
     hr.appendChild(th);
   }
   thead.appendChild(hr);
@@ -168,7 +170,7 @@ export function renderConfusion(table, matrix) {
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = String(i);
+    th.textContent = names && names[i] !== String(i) ? `${i} ${names[i]}` : String(i); // class names beside the index
     tr.appendChild(th);
     for (let j = 0; j < n; j++) {
       const td = document.createElement('td');

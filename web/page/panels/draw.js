@@ -14,6 +14,8 @@ export function mountDraw(session) {
   const probsEl = $('#probs');
   const previewEl = $('[data-testid="preview"]');
   let side = null; // from build.json, once read
+  // what an empty pad asks for: a digit for MNIST's models, else one of the active model's classes
+  const drawFirst = () => (session.datasetId === 'mnist' ? 'Draw a digit first' : `Draw something first: ${session.active.classes.join(', ')}`);
 
   let generation = 0; // bumps on Clear so a late answer for an old drawing is ignored
   let dirty = false;
@@ -67,7 +69,7 @@ export function mountDraw(session) {
     drawPreview(previewEl, pixels, side);
     if (empty || pad.isEmpty()) {
       clearPrediction();
-      ui.setDrawMessage('Draw a digit first');
+      ui.setDrawMessage(drawFirst());
       return;
     }
     if (session.state === 'error') {
@@ -128,7 +130,7 @@ export function mountDraw(session) {
     dirty = false;
     if (side !== null) drawPreview(previewEl, null, side);
     clearPrediction();
-    ui.setDrawMessage('Draw a digit first');
+    ui.setDrawMessage(drawFirst());
   });
   $('#predict').addEventListener('click', () => runPrediction(true));
 }

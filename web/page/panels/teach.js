@@ -102,8 +102,12 @@ export function mountTeach(session) {
     updateButtons();
   }
 
+  // your samples are digits: continuing a model of another data set on them makes no sense
+  const digitsModel = () => session.datasetId === 'mnist';
+
   function updateButtons() {
-    $('#continue').disabled = session.state !== 'ready' || session.training;
+    $('#continue').disabled = session.state !== 'ready' || session.training || !digitsModel();
+    $('#continue-note').textContent = digitsModel() ? '' : `The active model reads ${session.active.classes.slice(0, 3).join(', ')}, …, not digits: pick the MNIST digits data set in the Train panel to teach it your handwriting.`;
   }
 
   padEl.addEventListener('keydown', (ev) => {
@@ -184,4 +188,5 @@ export function mountTeach(session) {
   });
   session.addEventListener('status', updateButtons);
   session.addEventListener('training', updateButtons);
+  session.addEventListener('active', updateButtons);
 }

@@ -137,7 +137,7 @@ export function mountTrain(session) {
     if (!res.stopped) ui.setProgress(1);
     $('#test-accuracy').textContent = ui.pct(ev.accuracy);
     $('#test-detail').textContent = `on ${ev.count.toLocaleString('en')} test samples · loss ${fmt(ev.loss)}`;
-    ui.renderConfusion($('#confusion'), ev.confusion);
+    ui.renderConfusion($('#confusion'), ev.confusion, session.active.classes);
     $('#results').hidden = false;
     addRun(res, ev);
     if (res.persistError) {
