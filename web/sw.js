@@ -12,7 +12,7 @@
 //   network fails; Pyodide's other pinned files (pyodide/*) are served cache-first; everything
 //   else is network-first (a rebuilt site is picked up at once) and falls back to the cache
 //   offline. A successful same-origin GET missing from the cache is added to it: so the files
-//   loaded on first use (the digits, Chart.js, CodeMirror) work offline after that first use.
+//   loaded on first use (the data sets' shards, Chart.js, CodeMirror) work offline after that first use.
 
 const SCOPE = new URL('./', self.location).href;
 const BUILD_ID = new URL(self.location).searchParams.get('build') || 'unknown';

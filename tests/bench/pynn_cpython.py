@@ -31,17 +31,18 @@ def read_u8(path):
 
 
 def load_digits(data_dir):
-    """(x_train (n, 784) float32, y_train (n,) int64, x_test, y_test), as the page's worker splits them."""
+    """(x_train (10000, 784) float32, y_train (n,) int64, x_test (10000, 784), y_test): MNIST's
+    first training shard and its test shard (data_dir/mnist/), what the page's worker loads."""
     import numpy as np
 
-    meta = json.loads((Path(data_dir) / "mnist.json").read_text())
-    images = read_u8(Path(data_dir) / "mnist-images.u8").reshape(-1, 784)
-    labels = read_u8(Path(data_dir) / "mnist-labels.u8").astype(np.int64)
-    x = images.astype(np.float32)
-    x *= np.float32(1.0 / 255.0)
-    train = int(meta.get("train", 8000))
-    test = int(meta.get("test", len(labels) - train))
-    return x[:train], labels[:train], x[train:train + test], labels[train:train + test]
+    def shard(name):
+        raw = read_u8(Path(data_dir) / "mnist" / f"{name}.u8")
+        n = raw.size // 785
+        x = raw[:n * 784].reshape(n, 784).astype(np.float32)
+        x *= np.float32(1.0 / 255.0)
+        return x, raw[n * 784:].astype(np.int64)
+
+    return (*shard("train-0"), *shard("test-0"))
 
 
 def fit_timed(data, hidden, batch_size, epochs, lr, samples):

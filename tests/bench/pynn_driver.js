@@ -23,19 +23,18 @@
     return new Uint8Array(await new Response(gz.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
   }
 
-  /** Held-out digits [first, first + count) as Float32Array(784) each, with their labels. */
+  /** The first `count` of MNIST's test digits (its test shard, build.json's datasets) as
+   * Float32Array(784) each, with their labels. */
   async function heldOutDigits(count) {
-    const build = window.pynn.buildInfo() || {};
-    const metaURL = new URL(build.data || 'data/mnist.json', location.href);
-    const meta = await (await fetch(metaURL)).json();
-    const images = await fetchBytes(new URL('mnist-images.u8', metaURL));
-    const labels = await fetchBytes(new URL('mnist-labels.u8', metaURL));
-    const first = meta.train ?? 8000;
+    const mnist = window.pynn.buildInfo().datasets.find((d) => d.id === 'mnist');
+    const url = new URL(mnist.test.shards[0].url.replace(/\.gz$/, ''), location.href);
+    const bytes = await fetchBytes(url);
+    const n = mnist.test.shards[0].count;
     const digits = [];
-    for (let i = first; i < first + count; i += 1) {
+    for (let i = 0; i < count; i += 1) {
       const px = new Float32Array(SIDE);
-      for (let j = 0; j < SIDE; j += 1) px[j] = images[i * SIDE + j] / 255;
-      digits.push({ px, label: labels[i] });
+      for (let j = 0; j < SIDE; j += 1) px[j] = bytes[i * SIDE + j] / 255;
+      digits.push({ px, label: bytes[n * SIDE + i] });
     }
     return digits;
   }

@@ -33,26 +33,23 @@
     return new Uint8Array(await new Response(stream).arrayBuffer());
   }
 
-  /** The site's digits as tensors: x (n, 784) float32 in 0..1, y (n, 10) one-hot. */
+  /** A shard of the site's MNIST (tools/datasets.py: n*784 image bytes, then n labels) as
+   * tensors: xs (n, 784) float32 in 0..1, ys (n, 10) one-hot. */
+  async function loadShard(name) {
+    const bytes = await fetchBytes(`data/mnist/${name}.u8`);
+    const n = bytes.length / (SIDE + 1);
+    if (!Number.isInteger(n)) throw new Error(`tfjs_bench: data/mnist/${name}.u8.gz holds ${bytes.length} bytes, not n*(${SIDE}+1); rebuild the site.`);
+    const x = new Float32Array(n * SIDE);
+    for (let i = 0; i < x.length; i += 1) x[i] = bytes[i] / 255;
+    const xs = tf.tensor2d(x, [n, SIDE]);
+    const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(bytes.subarray(n * SIDE)), 'int32'), CLASSES).toFloat());
+    return { xs, ys, n };
+  }
+
+  /** What py_nn's page trains on: MNIST's first training shard and the 10,000 test digits. */
   async function loadDigits() {
-    const res = await fetch('data/mnist.json');
-    if (!res.ok) throw new Error(`tfjs_bench: data/mnist.json answered HTTP ${res.status}; rebuild the site.`);
-    const meta = await res.json();
-    const [images, labels] = await Promise.all([fetchBytes('data/mnist-images.u8'), fetchBytes('data/mnist-labels.u8')]);
-    const count = meta.count ?? labels.length;
-    if (images.length !== count * SIDE || labels.length !== count) {
-      throw new Error(`tfjs_bench: expected ${count} digits of ${SIDE} bytes; got ${images.length} image bytes and ${labels.length} labels.`);
-    }
-    const train = meta.train ?? 8000;
-    const test = meta.test ?? count - train;
-    const x = new Float32Array(images.length);
-    for (let i = 0; i < images.length; i += 1) x[i] = images[i] / 255;
-    const split = (from, n) => {
-      const xs = tf.tensor2d(x.subarray(from * SIDE, (from + n) * SIDE), [n, SIDE]);
-      const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(labels.subarray(from, from + n)), 'int32'), CLASSES).toFloat());
-      return { xs, ys };
-    };
-    return { train: split(0, train), test: split(train, test), counts: { train, test } };
+    const [train, test] = await Promise.all([loadShard('train-0'), loadShard('test-0')]);
+    return { train, test, counts: { train: train.n, test: test.n } };
   }
 
   async function start() {

@@ -1,10 +1,11 @@
 """Fixtures for the bridge tests (the worker's Python, web/python/pynn_worker/); they run on CPython
 and, unchanged, inside Pyodide.
 
-The built site gives the facts: build.json's `shape`, the default model and the MNIST bytes
-(site/, or PYNN_SITE_DIR / PYNN_MNIST_DIR). Inside Pyodide the digits and pixels reach the
-worker's Python as real JS typed arrays, exactly as web/worker/ sends them.
+The built site gives the facts: build.json's `datasets`, the default model and the MNIST shards
+(site/data/mnist/train-0.u8.gz, test-0.u8.gz; site/ or PYNN_SITE_DIR). Inside Pyodide the shards
+and pixels reach the worker's Python as real JS typed arrays, exactly as web/worker/ sends them.
 """
+import gzip
 import json
 import os
 import sys
@@ -21,8 +22,31 @@ def site_dir():
     return Path(os.environ.get("PYNN_SITE_DIR", REPO / "site"))
 
 
-def mnist_dir():
-    return Path(os.environ.get("PYNN_MNIST_DIR", site_dir() / "data"))
+def read_shard(dataset_id, split, k=0):
+    """The gunzipped bytes of a shard the site ships: count * 784 pixel bytes, then count labels."""
+    path = site_dir() / "data" / dataset_id / f"{split}-{k}.u8.gz"
+    if not path.exists():
+        pytest.fail(f"{path} not found: run `python3 build.py` first (or set PYNN_SITE_DIR).")
+    return gzip.decompress(path.read_bytes())
+
+
+def _shard_arrays(dataset_id, split, k=0, inputs=784):
+    """(images uint8 (count, inputs), labels uint8 (count,)) of a shard."""
+    raw = np.frombuffer(read_shard(dataset_id, split, k), dtype=np.uint8)
+    count = raw.size // (inputs + 1)
+    return raw[:count * inputs].reshape(count, inputs), raw[count * inputs:]
+
+
+@pytest.fixture(scope="session")
+def shard_arrays():
+    """`shard_arrays(dataset_id, split, k=0)` -> (images uint8 (count, 784), labels uint8 (count,))."""
+    return _shard_arrays
+
+
+@pytest.fixture(scope="session")
+def site_path():
+    """The built site's folder (site/ or PYNN_SITE_DIR)."""
+    return site_dir()
 
 
 @pytest.fixture(scope="session")
@@ -31,15 +55,23 @@ def build_info():
     if not path.exists():
         pytest.fail(f"{path} not found: run `python3 build.py` first (or set PYNN_SITE_DIR).")
     info = json.loads(path.read_text())
-    if "shape" not in info:
-        pytest.fail("build.json has no `shape`: rebuild the site with `python3 build.py`.")
+    if "datasets" not in info:
+        pytest.fail("build.json has no `datasets`: rebuild the site with `python3 build.py`.")
     return info
 
 
 @pytest.fixture(scope="session")
+def datasets_json(build_info):
+    """build.json's `datasets`, as the worker passes them to WorkerState."""
+    return json.dumps(build_info["datasets"])
+
+
+@pytest.fixture(scope="session")
 def shape(build_info):
-    """build.json's shape, e.g. {"side": 28, "inputs": 784, "classes": 10, "train": 8000, "test": 2000}."""
-    return build_info["shape"]
+    """MNIST's sizes: {"side": 28, "inputs": 784, "classes": 10, "train": 60000, "test": 10000}."""
+    mnist = next(d for d in build_info["datasets"] if d["id"] == "mnist")
+    return {"side": mnist["side"], "inputs": mnist["side"] ** 2, "classes": len(mnist["classes"]),
+            "train": mnist["train"]["count"], "test": mnist["test"]["count"]}
 
 
 @pytest.fixture(scope="session")
@@ -48,14 +80,9 @@ def default_model_text(build_info):
 
 
 @pytest.fixture(scope="session")
-def digits():
-    """(images uint8 (count * inputs,), labels uint8 (count,)) as the site ships them."""
-    folder = mnist_dir()
-    if not (folder / "mnist.json").exists():
-        pytest.fail(f"MNIST digits not found in {folder}: run `python3 build.py` first (or set PYNN_MNIST_DIR).")
-    images = np.fromfile(folder / "mnist-images.u8", dtype=np.uint8)
-    labels = np.fromfile(folder / "mnist-labels.u8", dtype=np.uint8)
-    return images, labels
+def shards():
+    """{"train": MNIST's first training shard, "test": its test shard}: gunzipped bytes."""
+    return {split: read_shard("mnist", split) for split in ("train", "test")}
 
 
 def _typed(array):
@@ -78,11 +105,13 @@ def typed():
 
 
 @pytest.fixture
-def session(shape, digits, default_model_text):
-    """A WorkerState with the digits loaded and the default model active."""
+def session(datasets_json, shards, default_model_text):
+    """A WorkerState with MNIST's first training shard and its test shard loaded (10,000 + 10,000
+    digits, as a fit of up to 10,000 samples loads them) and the default model active."""
     from pynn_worker import WorkerState
 
-    s = WorkerState(json.dumps(shape))
-    s.load_data(_typed(digits[0]), _typed(digits[1]))
+    s = WorkerState(datasets_json)
+    for split, data in shards.items():
+        s.add_shard("mnist", split, _typed(np.frombuffer(data, dtype=np.uint8)))
     s.load_model(default_model_text)
     return s

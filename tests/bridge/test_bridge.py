@@ -24,31 +24,41 @@ def run_fit(session, config=FIT, budget_ms=5):
             return slices, epochs
 
 
-def test_load_data_splits_training_pool_and_held_out_digits(shape, digits, typed):
-    s = WorkerState(json.dumps(shape))
-    images, labels = digits
+def test_shards_fill_a_uint8_pool_and_the_test_split_is_the_held_out_set(datasets_json, shape, shards, typed):
+    s = WorkerState(datasets_json)
+    train = np.frombuffer(shards["train"], dtype=np.uint8)
     # inside Pyodide these are real JS typed arrays, as the worker sends them
-    assert hasattr(typed(labels), "to_bytes") == (sys.platform == "emscripten")
-    counts = json.loads(s.load_data(typed(images), typed(labels)))
-    assert counts == {"train": shape["train"], "test": shape["test"]}
-    assert s.x_train.shape == (shape["train"], shape["inputs"]) and s.x_train.dtype == np.float32
+    assert hasattr(typed(train), "to_bytes") == (sys.platform == "emscripten")
+    assert json.loads(s.data_counts("mnist")) == {"train": 0, "test": 0}
+    assert json.loads(s.add_shard("mnist", "train", typed(train))) == {"train": 10000, "test": 0}
+    counts = json.loads(s.add_shard("mnist", "test", typed(np.frombuffer(shards["test"], dtype=np.uint8))))
+    assert counts == {"train": 10000, "test": shape["test"]}
+    pool = s.pool("mnist")
+    assert pool._images["train"].dtype == np.uint8  # kept as bytes: 784 per digit, not 3,136
+    x, y = pool.train(8000)
+    assert x.shape == (8000, shape["inputs"]) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    np.testing.assert_allclose(x[0], train[:shape["inputs"]].astype(np.float32) / 255, rtol=1e-6)
+    np.testing.assert_array_equal(y, train[10000 * shape["inputs"]:][:8000])
     assert s.x_test.shape == (shape["test"], shape["inputs"])
-    assert 0.0 <= s.x_train.min() and s.x_train.max() <= 1.0
-    first = images[:shape["inputs"]].astype(np.float32) / 255
-    np.testing.assert_allclose(s.x_train[0], first, rtol=1e-6)
-    np.testing.assert_array_equal(s.y_test, labels[shape["train"]:shape["train"] + shape["test"]])
+    per_digit = [int(np.sum(s.y_test == d)) for d in range(10)]  # (bincount of int64 fails on wasm32)
+    assert per_digit == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
-def test_load_data_refuses_inconsistent_bytes_and_keeps_nothing(shape, digits, typed):
-    s = WorkerState(shape)
-    images, labels = digits
-    with pytest.raises(ValueError, match=r"inconsistent.*Rebuild the site"):
-        s.load_data(typed(images[:-1]), typed(labels))
-    assert s.x_train is None and s.x_test is None
+def test_a_damaged_shard_is_refused_and_changes_nothing(datasets_json, shards, typed):
+    s = WorkerState(datasets_json)
+    cut = np.frombuffer(shards["train"], dtype=np.uint8)[:-1]
+    with pytest.raises(ValueError, match=r"mnist train shard holds 7,849,999 bytes, not a multiple of 785"):
+        s.add_shard("mnist", "train", typed(cut))
+    bad = np.frombuffer(shards["test"], dtype=np.uint8).copy()
+    bad[-1] = 10  # a label outside MNIST's ten classes
+    with pytest.raises(ValueError, match=r"label 10, but mnist has 10 classes \(labels 0-9\)"):
+        s.add_shard("mnist", "test", typed(bad))
+    assert json.loads(s.data_counts("mnist")) == {"train": 0, "test": 0}
 
 
-def test_session_needs_the_shape_from_build_json():
-    with pytest.raises(ValueError, match=r"shape.*\['classes'\].*Rebuild the site"):
+def test_session_needs_the_datasets_from_build_json():
+    with pytest.raises(ValueError, match=r"`datasets` needs entries.*Rebuild the site"):
         WorkerState('{"inputs": 784, "train": 8000, "test": 2000}')
 
 
@@ -86,9 +96,10 @@ def test_load_model_refuses_a_broken_document_and_keeps_the_active_model(session
 def test_load_model_then_to_json_merges_metadata(session, shape):
     net = py_nn.NeuralNetwork([shape["inputs"], 8, shape["classes"]], seed=3)
     info = json.loads(session.load_model(net.to_json(metadata={"name": "small", "note": "old"})))
+    mnist = {"id": "mnist", "classes": [str(d) for d in range(10)]}  # a model naming none is MNIST's
     assert info == {"layers": [shape["inputs"], 8, shape["classes"]],
                     "params": shape["inputs"] * 8 + 8 + 8 * shape["classes"] + shape["classes"],
-                    "metadata": {"name": "small", "note": "old"},
+                    "metadata": {"name": "small", "note": "old", "dataset": mnist},
                     "fingerprint": fingerprint(net)}
     doc = json.loads(session.to_json(json.dumps({"note": "new", "savedAs": "x"})))
     assert doc["metadata"] == {"name": "small", "note": "new", "savedAs": "x"}
@@ -104,7 +115,7 @@ def test_evaluate_counts_every_held_out_digit_once(session, shape, build_info):
     assert ev["accuracy"] == pytest.approx(np.trace(matrix) / shape["test"])
     per_digit = [int(np.sum(session.y_test == digit)) for digit in range(shape["classes"])]
     assert matrix.sum(axis=1).tolist() == per_digit  # row = true digit
-    assert ev["accuracy"] == pytest.approx(build_info["default_model"]["digits_accuracy"], abs=2e-3)
+    assert ev["accuracy"] == pytest.approx(build_info["default_model"]["test_accuracy"], abs=2e-3)
     assert 0.0 < ev["loss"] < 0.5
 
 
@@ -123,7 +134,8 @@ def test_a_full_fit_commits_the_trained_model_only_when_finished(session, shape)
     assert result["evaluation"]["accuracy"] > 0.7
     layers = [shape["inputs"], 16, shape["classes"]]
     assert result["info"]["layers"] == layers
-    assert result["info"]["metadata"] == {"name": "mine", "test_accuracy": result["evaluation"]["accuracy"]}
+    assert result["info"]["metadata"] == {"name": "mine", "test_accuracy": result["evaluation"]["accuracy"],
+                                          "dataset": {"id": "mnist", "classes": [str(d) for d in range(10)]}}
     assert json.loads(session.model_info()) == result["info"]
     assert session.fit is None
 

@@ -86,14 +86,14 @@ def test_mistakes_and_held_out_digits(session):
     assert sorted(m["index"] for m in only) == sorted(expected)
     digit = json.loads(session.held_out(some["index"]))
     assert digit["label"] == some["label"] and len(digit["pixels"]) == session.inputs
-    with pytest.raises(ValueError, match="from 0 to 1999"):
-        session.held_out(2000)
+    with pytest.raises(ValueError, match="from 0 to 9999"):  # the 10,000 official test digits
+        session.held_out(10000)
 
 
 def test_augment_preview_keeps_originals_and_changes_copies(session):
     out = json.loads(session.augment_preview(json.dumps({"shift": 2, "rotation": 15}), 4))
     assert len(out["originals"]) == len(out["augmented"]) == 4
-    np.testing.assert_allclose(np.array(out["originals"][0]) / 255, session.x_train[0], atol=1 / 255)
+    np.testing.assert_allclose(np.array(out["originals"][0]) / 255, session.pool().train(1)[0][0], atol=1 / 255)
     assert out["originals"] != out["augmented"]
     with pytest.raises(ValueError, match="rotation must be"):
         session.augment_preview(json.dumps({"rotation": 500}))

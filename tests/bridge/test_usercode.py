@@ -19,24 +19,14 @@ SETTINGS = {"hidden": [64], "optimizer": "sgd", "learningRate": 0.1, "epochs": 1
             "batchSize": 32, "samples": 8000, "seed": 0}
 
 
-def data_dir():
-    folder = Path(os.environ.get("PYNN_MNIST_DIR", Path(__file__).resolve().parents[2] /
-                                 "site" / "data"))
-    if not (folder / "mnist.json").exists():
-        pytest.fail(f"MNIST digits not found in {folder}: run `python3 build.py` first "
-                    f"(or set PYNN_MNIST_DIR).")
-    return folder
-
-
 @pytest.fixture(scope="module")
-def digits():
-    """(x_train (2000, 784), y_train, x_test (1000, 784), y_test), float32 in 0..1."""
-    folder = data_dir()
-    meta = json.loads((folder / "mnist.json").read_text())
-    x = np.fromfile(folder / "mnist-images.u8", dtype=np.uint8).reshape(meta["count"], 784)
-    y = np.fromfile(folder / "mnist-labels.u8", dtype=np.uint8).astype(np.int64)
-    x = x.astype(np.float32) / 255
-    return x[:2000], y[:2000], x[-1000:], y[-1000:]
+def digits(shard_arrays):
+    """(x_train (2000, 784), y_train, x_test (1000, 784), y_test), float32 in 0..1: MNIST's
+    first training shard and its official test digits, as the site ships them."""
+    x, y = shard_arrays("mnist", "train")
+    xt, yt = shard_arrays("mnist", "test")
+    return (x[:2000].astype(np.float32) / 255, y[:2000].astype(np.int64),
+            xt[:1000].astype(np.float32) / 255, yt[:1000].astype(np.int64))
 
 
 # ------------------------------------------------------------------ run_code
@@ -224,18 +214,18 @@ def test_python_script_fills_in_what_the_code_leaves_out():
 
 
 @pytest.mark.skipif(sys.platform == "emscripten", reason="no subprocess inside Pyodide")
-def test_exported_script_trains_on_cpython(tmp_path):
+def test_exported_script_trains_on_cpython(tmp_path, site_path):
     source = codegen.TEMPLATES["swish"]["source"]
     script = tmp_path / "train_py_nn.py"
     script.write_text(codegen.python_script(SETTINGS, source))
-    for name in ("mnist-images.u8", "mnist-labels.u8", "mnist.json"):
-        shutil.copy(data_dir() / name, tmp_path / name)
+    for name in ("train-0.u8.gz", "test-0.u8.gz"):  # the files the page offers with the script
+        shutil.copy(site_path / "data" / "mnist" / name, tmp_path / name)
     env = dict(os.environ, PYTHONPATH=str(Path(py_nn.__file__).resolve().parents[1]))
     env.setdefault("OPENBLAS_NUM_THREADS", "1")  # as build.py runs tests: BLAS threads thrash
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, timeout=600,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.replace("\r", "\n").splitlines()
-    assert "py_nn 0.1.0: 8000 training digits, 2000 held out" in lines
+    assert "py_nn 0.1.0: 8000 training samples, 10000 held out" in lines
     accuracy = float(lines[-1].split("held-out accuracy: ")[1])
     assert accuracy > 0.85, done.stdout[-2000:]

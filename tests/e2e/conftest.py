@@ -15,7 +15,7 @@ open_app   (test)     factory: a fresh browser context (fresh localStorage) + pa
                       screenshot is saved to test-artifacts/<test>[-n].png at the end
 app        (test)     open_app() already loaded and showing "Ready"
 ready_page (test)     app.page
-held_out   (session)  the held-out digits from site/data (numpy arrays)
+held_out   (session)  the held-out digits: MNIST's test shard from site/data/mnist (numpy arrays)
 
 ``PYNN_SITE_DIR`` and ``PYNN_ARTIFACTS`` (set by build.py) override site/ and test-artifacts/.
 Needs: playwright, pytest, numpy (and Chromium; ``playwright install`` is not used).
@@ -217,13 +217,15 @@ def ready_page(app) -> Page:
 
 @pytest.fixture(scope="session")
 def held_out(site_dir):
-    """The held-out digits (last `test` rows of site/data) as (uint8 images (n, 784), labels)."""
+    """The held-out digits: MNIST's 10,000 official test digits (site/data/mnist/test-0.u8.gz) as
+    (uint8 images (n, 784), labels (n,))."""
+    import gzip
+
     import numpy as np
 
-    meta = json.loads((site_dir / "data" / "mnist.json").read_text())
-    images = np.fromfile(site_dir / "data" / "mnist-images.u8", dtype=np.uint8).reshape(meta["count"], 784)
-    labels = np.fromfile(site_dir / "data" / "mnist-labels.u8", dtype=np.uint8)
-    return images[meta["train"]:], labels[meta["train"]:]
+    raw = np.frombuffer(gzip.decompress((site_dir / "data" / "mnist" / "test-0.u8.gz").read_bytes()), dtype=np.uint8)
+    count = raw.size // 785
+    return raw[:count * 784].reshape(count, 784), raw[count * 784:]
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ imported only with consent), Export as Python run on CPython, and no CSP violati
 import hashlib
 import json
 import os
+from pathlib import Path
 import re
 import shutil
 import subprocess
@@ -335,8 +336,12 @@ def test_export_as_python_runs_on_cpython(app, tmp_path, site_dir):
     api = app.page.evaluate("src => window.pynn.pythonScript(src, {epochs: 1})", SWISH)
     assert api == text, "pynn.pythonScript(source) is not the exported file"
 
-    for name in ("mnist-images.u8", "mnist-labels.u8", "mnist.json"):
-        shutil.copy(site_dir / "data" / name, tmp_path / name)
+    # the files the panel links for the active data set (MNIST's shards; one of each is enough here)
+    links = app.page.get_by_test_id("code-data-links").locator("a")
+    names = links.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    assert names[0] == "data/mnist/train-0.u8.gz" and names[-1] == "data/mnist/test-0.u8.gz", names
+    for name in (names[0], names[-1]):
+        shutil.copy(site_dir / name, tmp_path / Path(name).name)
     # as the page says: pip install the site's wheel (into a folder of its own here)
     wheel = site_dir / json.loads((site_dir / "build.json").read_text())["wheel"]
     lib = tmp_path / "lib"

@@ -106,7 +106,7 @@ def test_js_api_inside_mistakes_held_out_summary(app, site_dir):
     assert max(abs(a - b) for a, b in zip(out["probs"], out["predProbs"])) < 1e-5
     assert len(out["mistakes"]) == 3 and all(m["label"] != m["predicted"] for m in out["mistakes"])
     assert [r["shape"] for r in out["summary"]] == [list(p) for p in zip(layers, layers[1:])]
-    assert "from 0 to 1999" in out["bad"]
+    assert "from 0 to 9999" in out["bad"]  # MNIST's 10,000 official test digits
 
 
 def test_screenshots_phone_and_desktop(open_app):

@@ -1,12 +1,21 @@
 """Offline: the service worker precaches what Ready and predict need (build.json's "precache"), in
 a cache named after the build id, without downloading anything twice; the files loaded on first
-use (the digits, Chart.js) are cached when first used. After one visit the page reaches Ready and
-predicts with the network gone; after the digits were loaded once, it trains offline too."""
+use (the data sets' shards, Chart.js) are cached when first used. After one visit the page reaches
+Ready and predicts with the network gone; after a data set's shards were loaded once, it trains
+offline too."""
 
 import json
 import re
 
 from playwright.sync_api import expect
+
+def shards(build, dataset="mnist", first_only=False):
+    """The shard files of a data set (only what a first Train of up to 10,000 samples loads)."""
+    d = next(d for d in build["datasets"] if d["id"] == dataset)
+    if first_only:
+        return [d["train"]["shards"][0]["url"], d["test"]["shards"][0]["url"]]
+    return [s["url"] for split in ("train", "test") for s in d[split]["shards"]]
+
 
 CACHED_FILES = """async () => {
     const reg = await navigator.serviceWorker.ready;
@@ -25,7 +34,7 @@ def test_precached_site_works_offline(app, site_dir):
     assert cached["keys"] == [f"pynn-site-{build['build_id']}"], cached["keys"]
     missing = sorted(set(build["precache"]) - set(cached["files"]))
     assert missing == [], f"not precached: {missing}"
-    lazy = [*build["digits"].values(), "vendor/chart.umd.min.js", "vendor/codemirror.js"]
+    lazy = [*shards(build), *shards(build, "fashion-mnist"), "vendor/chart.umd.min.js", "vendor/codemirror.js"]
     assert [f for f in lazy if f in cached["files"]] == [], "a file loaded on first use was precached"
 
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
@@ -36,16 +45,16 @@ def test_precached_site_works_offline(app, site_dir):
     expect(app.prediction).to_have_text("7", timeout=15_000)
 
 
-def test_training_works_offline_once_the_digits_were_loaded(app, site_dir):
+def test_training_works_offline_once_the_shards_were_loaded(app, site_dir):
     build = json.loads((site_dir / "build.json").read_text())
     page = app.page
     page.evaluate(CACHED_FILES)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    app.train_and_wait(hidden="16", epochs="1", samples="500")  # loads the digits and Chart.js
+    app.train_and_wait(hidden="16", epochs="1", samples="500")  # loads two MNIST shards and Chart.js
     page.wait_for_function("""async (want) => {
         const files = (await (await caches.open((await caches.keys())[0])).keys()).map(r => new URL(r.url).pathname.slice(1));
         return want.every(f => files.includes(f)); }""",
-                           arg=[*build["digits"].values(), "vendor/chart.umd.min.js"], timeout=30_000)
+                           arg=[*shards(build, first_only=True), "vendor/chart.umd.min.js"], timeout=30_000)
 
     page.context.set_offline(True)
     app.reload()
@@ -60,7 +69,7 @@ def test_training_works_offline_once_the_digits_were_loaded(app, site_dir):
 
 def test_the_service_worker_downloads_nothing_twice(open_app, browser, site_dir, tmp_path):
     """A first visit, counted at the server: every file's body travels once; the precache
-    revalidates what the page fetched (304, no body) and the digits are not fetched at all.
+    revalidates what the page fetched (304, no body) and no data set's shard is fetched at all.
     A profile on disk, as a person's (an in-memory cache does not keep the 20 MB wasm)."""
     from urllib.parse import urlsplit
 
@@ -89,5 +98,5 @@ def test_the_service_worker_downloads_nothing_twice(open_app, browser, site_dir,
     assert twice == {}, f"sent more than once: {twice}"
     assert sent[build["wheel"]] == [200, 304], sent[build["wheel"]]  # the worker once, the precache revalidates
     assert sent["pyodide/pyodide.asm.wasm"] == [200, 304], sent["pyodide/pyodide.asm.wasm"]
-    assert [f for f in build["digits"].values() if f in sent] == [], "Ready loaded the digits"
+    assert [f for f in sent if f.startswith("data/")] == [], "Ready loaded data"
     assert "vendor/chart.umd.min.js" not in sent, "Chart.js was loaded before the first Train"

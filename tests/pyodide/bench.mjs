@@ -8,7 +8,7 @@
 // build.py calls it (`python3 build.py bench`); the measurements are written to --out as JSON.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs, startPyodide, putFile, installWheels } from "./common.mjs";
+import { parseArgs, startPyodide, putFile, putMnistShards, installWheels } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 for (const name of ["site", "wheel", "bench", "data", "out"]) {
@@ -25,9 +25,7 @@ const startup = (performance.now() - started) / 1000;
 console.log(`   Pyodide ${pyodide.version} + NumPy + py_nn ready in ${startup.toFixed(1)} s`);
 
 putFile(pyodide, args.bench, "/work/bench_pynn.py");
-for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
-  putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
-}
+putMnistShards(pyodide, args.data);
 const code = await pyodide.runPythonAsync(`
 import sys
 sys.path.insert(0, "/work")

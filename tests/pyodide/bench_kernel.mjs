@@ -10,7 +10,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs, startPyodide, putFile, installWheels } from "./common.mjs";
+import { parseArgs, startPyodide, putFile, putMnistShards, installWheels } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 for (const name of ["site", "wheel", "data"]) {
@@ -23,9 +23,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const pyodide = await startPyodide(args.site);
 await installWheels(pyodide, [args.wheel]);
 putFile(pyodide, path.join(here, "bench_kernel.py"), "/work/bench_kernel.py");
-for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
-  putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
-}
+putMnistShards(pyodide, args.data);
 const argv = ["--data", "/work/data", "--out", "/work/kernel-bench.json",
               "--kernels", args.kernels ?? "einsum,simd", "--runs", String(Number(args.runs ?? 5))];
 const sys = pyodide.pyimport("sys");

@@ -10,6 +10,7 @@ numbers as JSON to ``--out``.
     python bench_kernel.py --data DIR --out result.json [--kernels einsum,simd] [--runs 5]
 """
 import argparse
+import gzip
 import json
 import statistics
 import sys
@@ -103,12 +104,13 @@ def bench_products(kernel_names, runs):
 
 
 def load_train(data_dir):
-    """The 8,000 training digits as float32 in 0..1, and their integer labels."""
-    meta = json.loads((Path(data_dir) / "mnist.json").read_text())
-    images = np.fromfile(Path(data_dir) / "mnist-images.u8", dtype=np.uint8)
-    labels = np.fromfile(Path(data_dir) / "mnist-labels.u8", dtype=np.uint8).astype(np.int64)
-    x = (images.reshape(meta["count"], -1)[: meta["train"]] / 255.0).astype(np.float32)
-    return x, labels[: meta["train"]]
+    """The first 8,000 of MNIST's training digits (its first shard) as float32 in 0..1, and their
+    integer labels."""
+    raw = np.frombuffer(gzip.decompress((Path(data_dir) / "mnist" / "train-0.u8.gz").read_bytes()),
+                        dtype=np.uint8)  # a shard: n * 784 pixel bytes, then n labels
+    n = raw.size // 785
+    images, labels = raw[:n * 784].reshape(n, 784)[:8000], raw[n * 784:][:8000].astype(np.int64)
+    return (images / 255.0).astype(np.float32), labels
 
 
 def epoch_seconds(x, y, batch_size):

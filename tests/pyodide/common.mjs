@@ -42,6 +42,14 @@ export function putFile(pyodide, hostPath, fsPath) {
   pyodide.FS.writeFile(fsPath, readFileSync(hostPath));
 }
 
+/** MNIST's first training shard and its test shard (site/data/mnist/, tools/datasets.py), copied
+ * to /work/data/mnist/ as the tests and benchmarks read them (PYNN_MNIST_DIR=/work/data). */
+export function putMnistShards(pyodide, dataDir) {
+  for (const name of ["train-0.u8.gz", "test-0.u8.gz"]) {
+    putFile(pyodide, path.join(dataDir, "mnist", name), `/work/data/mnist/${name}`);
+  }
+}
+
 /** Copy a host folder into Pyodide's file system (skipping caches and hidden files). */
 export function putTree(pyodide, hostDir, fsDir) {
   pyodide.FS.mkdirTree(fsDir);

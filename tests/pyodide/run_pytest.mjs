@@ -8,7 +8,7 @@
 // build.py passes these (`python3 build.py test`). The exit code is pytest's.
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs, readBuildInfo, startPyodide, putFile, putTree, installWheels } from "./common.mjs";
+import { parseArgs, readBuildInfo, startPyodide, putFile, putMnistShards, putTree, installWheels } from "./common.mjs";
 
 const args = parseArgs(process.argv.slice(2), ["extra-wheel"]);
 for (const name of ["site", "wheel", "tests", "data"]) {
@@ -25,18 +25,19 @@ const pyodide = await startPyodide(args.site);
 await installWheels(pyodide, args["extra-wheel"], { deps: false });
 await installWheels(pyodide, [args.wheel]);
 
-// The tests, the shared conftest.py, the MNIST files and what the bridge tests read (web/python/,
-// build.json, the default model) go into the in-memory file system, laid out as in the repository.
+// The tests, the shared conftest.py, the old MNIST files (tests/unit) and what the bridge tests
+// read (web/python/, build.json, the data sets' models and first shards) go into the in-memory file system, laid out as in the repository.
 const SUITES = ["unit", "bridge"];
 for (const suite of SUITES) putTree(pyodide, path.join(args.tests, suite), `/work/tests/${suite}`);
 const conftest = path.join(args.tests, "conftest.py");
 if (existsSync(conftest)) putFile(pyodide, conftest, "/work/tests/conftest.py");
-for (const name of ["mnist-images.u8", "mnist-labels.u8", "mnist.json"]) {
-  putFile(pyodide, path.join(args.data, name), `/work/data/${name}`);
-}
+putMnistShards(pyodide, args.data);
 // The worker's Python package (web/python/pynn_worker/), laid out as in the repository.
 putTree(pyodide, path.join(args.tests, "..", "web", "python"), "/work/web/python");
-for (const name of ["build.json", readBuildInfo(args.site).model]) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
+// build.json, every data set's model and its first training and test shards (tests/bridge/conftest.py)
+const siteFiles = ["build.json", readBuildInfo(args.site).model];
+for (const d of readBuildInfo(args.site).datasets) siteFiles.push(d.model, d.train.shards[0].url, d.test.shards[0].url);
+for (const name of new Set(siteFiles)) putFile(pyodide, path.join(args.site, name), `/work/site/${name}`);
 console.log(`Pyodide ${pyodide.version} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
 const code = await pyodide.runPythonAsync(`

@@ -6,6 +6,7 @@
 //   node snapshot_roundtrip.mjs --site site --mode normal
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, readBuildInfo } from './common.mjs';
 
@@ -48,19 +49,23 @@ async function normalStart(makeSnapshot) {
 /** Predict held-out digits with the default model, then train one short epoch; all as numbers. */
 function exercise(pyodide) {
   const pkg = pyodide.pyimport(PYTHON.package);
-  const session = pkg[PYTHON.state](JSON.stringify(build.shape));
-  const dataDir = path.join(site, path.dirname(build.data));
-  const images = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-images.u8')));
-  const labels = new Uint8Array(readFileSync(path.join(dataDir, 'mnist-labels.u8')));
+  const session = pkg[PYTHON.state](JSON.stringify(build.datasets));
+  // MNIST's first training shard and its test shard, as the worker adds them
+  const mnist = build.datasets.find((d) => d.id === 'mnist');
+  const shard = (split) => new Uint8Array(gunzipSync(readFileSync(path.join(site, mnist[split].shards[0].url))));
+  const trainShard = shard('train');
+  const testShard = shard('test');
   const modelText = readFileSync(path.join(site, build.model), 'utf8');
   const t0 = t();
-  session.load_data(images, labels);
+  session.add_shard('mnist', 'train', trainShard);
+  session.add_shard('mnist', 'test', testShard);
   const t1 = t();
   session.load_model(modelText);
   const ms = { data: Math.round(t1 - t0), model: Math.round(t() - t1) };
-  const { inputs, train } = build.shape;
+  const inputs = mnist.side * mnist.side;
+  const images = testShard; // the test digits: images first, labels after
   const predictions = [];
-  for (const i of [train, train + 1, train + 7]) {
+  for (const i of [0, 1, 7]) {
     const px = new Float32Array(inputs);
     for (let j = 0; j < inputs; j++) px[j] = images[i * inputs + j] / 255;
     predictions.push(JSON.parse(session.predict(px)).probabilities);

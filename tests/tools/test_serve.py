@@ -19,7 +19,7 @@ FILES = {
     "pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl": "application/octet-stream",
     "wheels/py_nn-0.1.0-py3-none-any.whl": "application/octet-stream",
     "data/mnist-images.u8": "application/octet-stream",
-    "data/mnist-images.u8.gz": "application/gzip",
+    "data/mnist/train-0.u8.gz": "application/gzip",
     "build.json": "application/json",
     "style.css": "text/css; charset=utf-8",
 }

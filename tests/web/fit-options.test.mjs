@@ -8,7 +8,7 @@ import {
   validateFitConfig, fitDefaults, fitLimits, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES, FIELD_LABELS,
 } from '../../web/shared/fit-options.js';
 
-const SHAPE = { side: 28, inputs: 784, classes: 10, train: 8000, test: 2000 }; // as build.json says
+const SHAPE = { side: 28, inputs: 784, classes: 10, train: 60000, test: 10000 }; // MNIST's, as build.json says (shared/datasets.js)
 
 const FORM = { hidden: '256, 64', optimizer: 'sgd', learningRate: '0.05', epochs: '2', batchSize: '32', samples: '1000' };
 
@@ -26,7 +26,7 @@ test('numbers, arrays and a single size are accepted from JavaScript callers', (
   assert.equal(config.seed, 7);
 });
 
-test('missing options take the defaults; the sample count defaults to the whole training pool', () => {
+test('missing options take the defaults; the sample count defaults to one shard (8,000) or the whole split if smaller', () => {
   const { config } = validateFitConfig({}, SHAPE);
   assert.deepEqual(config, { ...fitDefaults(SHAPE), seed: 0 });
   assert.equal(config.samples, 8000);
@@ -34,17 +34,18 @@ test('missing options take the defaults; the sample count defaults to the whole 
 });
 
 test('limits that depend on the data come from the shape', () => {
-  assert.equal(fitLimits(SHAPE).samples, 8000);
-  assert.equal(fitLimits(SHAPE).batchSize, 8000);
+  assert.equal(fitLimits(SHAPE).samples, 60000);
+  assert.equal(fitLimits(SHAPE).batchSize, 60000);
   const { errors } = validateFitConfig({ samples: 600 }, { ...SHAPE, train: 500 });
-  assert.equal(errors.samples, 'Training samples: expected a whole number from 1 to 500 (the training pool has 500 digits); got 600.');
+  assert.equal(errors.samples, 'Training samples: expected a whole number from 1 to 500 (the training split has 500 samples); got 600.');
 });
 
 const BAD = [
   [{ epochs: '0' }, 'epochs', 'Epochs: expected a whole number from 1 to 100; got "0".'],
   [{ epochs: 2.5 }, 'epochs', 'Epochs: expected a whole number from 1 to 100; got 2.5.'],
-  [{ batchSize: '' }, 'batchSize', 'Batch size: expected a whole number from 1 to 8000; got "".'],
-  [{ samples: '9000' }, 'samples', 'Training samples: expected a whole number from 1 to 8000 (the training pool has 8,000 digits); got "9000".'],
+  [{ batchSize: '' }, 'batchSize', 'Batch size: expected a whole number from 1 to 60000; got "".'],
+  [{ samples: '60001' }, 'samples', 'Training samples: expected a whole number from 1 to 60000 (the training split has 60,000 samples); got "60001".'],
+  [{ dataset: 7 }, 'dataset', 'Data set: expected a data set id such as "mnist"; got 7.'],
   [{ hidden: 'abc' }, 'hidden', 'Hidden layers: expected whole numbers from 1 to 2048 separated by commas (at most 5 layers), e.g. "128" or "256, 64"; got "abc".'],
   [{ hidden: '' }, 'hidden', /got ""\.$/],
   [{ hidden: [1, 2, 3, 4, 5, 6] }, 'hidden', /at most 5 layers.*got \[1,2,3,4,5,6\]/],
@@ -54,7 +55,7 @@ const BAD = [
   [{ learningRate: '1e' }, 'learningRate', /got "1e"\.$/],
   [{ learningRate: NaN }, 'learningRate', /got NaN\.$/],
   [{ seed: -3 }, 'seed', 'seed: expected a whole number >= 0; got -3.'],
-  [{ epoch: 3 }, 'epoch', 'Unknown option "epoch": valid options are hidden, epochs, batchSize, optimizer, learningRate, samples.'],
+  [{ epoch: 3 }, 'epoch', 'Unknown option "epoch": valid options are hidden, epochs, batchSize, optimizer, learningRate, samples, dataset.'],
 ];
 
 for (const [input, key, message] of BAD) {
@@ -83,7 +84,7 @@ test('something other than an options object is refused', () => {
 });
 
 test('without the data shape the limits are unknown and validation says so', () => {
-  assert.throws(() => validateFitConfig({}, undefined), /need the data shape from build\.json/);
+  assert.throws(() => validateFitConfig({}, undefined), /need the data set's shape from build\.json/);
 });
 
 test("default learning rates are py_nn's own optimizer defaults", () => {

@@ -9,9 +9,14 @@ import { checkFacts, loadFacts } from '../../web/shared/facts.js';
 import { createRpc } from '../../web/page/rpc.js';
 import { progressEvents } from '../../web/page/fit-progress.js';
 
+const split = (count, per = 10000) => ({
+  count,
+  shards: Array.from({ length: Math.ceil(count / per) }, (_, k) => ({ url: `data/x/s-${k}.u8.gz`, count: Math.min(per, count - k * per), sha256: 'ab' })),
+});
+const MNIST = { id: 'mnist', name: 'MNIST digits', classes: [...'0123456789'], side: 28, train: split(60000), test: split(10000), model: 'models/mnist.json' };
 const BUILD = {
   version: '0.1.0',
-  shape: { side: 28, inputs: 784, classes: 10, train: 8000, test: 2000 },
+  datasets: [MNIST, { ...MNIST, id: 'fashion-mnist', name: 'Fashion-MNIST', model: 'models/fashion-mnist.json' }],
   build_id: '0123456789abcdef',
   precache: ['index.html', 'main.js'],
 };
@@ -24,9 +29,11 @@ test('build.json with every fact is accepted as is', () => {
 
 test('a missing or wrong fact names itself, the file and the fix', () => {
   const cases = [
-    [{ ...BUILD, shape: undefined }, /build\.json has no "shape".*Rebuild the site with "python3 build\.py"/],
-    [{ ...BUILD, shape: { ...BUILD.shape, train: 0 } }, /"shape\.train" should be a whole number >= 1; got 0/],
-    [{ ...BUILD, shape: { ...BUILD.shape, inputs: 785 } }, /785 inputs for 28x28 pixels/],
+    [{ ...BUILD, datasets: undefined }, /build\.json has no "datasets".*Rebuild the site with "python3 build\.py"/],
+    [{ ...BUILD, datasets: [{ ...MNIST, train: { ...MNIST.train, count: 0 } }] }, /entry "mnist" needs "train": \{count >= 1/],
+    [{ ...BUILD, datasets: [{ ...MNIST, test: split(10000, 3000), train: { ...MNIST.train, count: 59999 } }] }, /"train" shards do not add up to 59999 samples/],
+    [{ ...BUILD, datasets: [MNIST, { ...MNIST, id: 'big', side: 32 }] }, /entry "big" has side 32; every data set needs the same/],
+    [{ ...BUILD, datasets: [{ ...MNIST, classes: ['one'] }] }, /an entry without an id, class names or a model/],
     [{ ...BUILD, build_id: '' }, /no "build_id"/],
     [{ ...BUILD, precache: 'all' }, /no "precache" list/],
     [[], /not a JSON object/],

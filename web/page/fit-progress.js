@@ -4,12 +4,17 @@
 /**
  * A progress handler for the worker's fit messages ({batch, epochs: [...], elapsedMs}) that calls
  * `onProgress` with pynn.fit's events: {type: "epoch", ...} for every finished epoch, then
- * {type: "batch", ..., progress (0..1)} for the latest batch. Undefined when there is no onProgress.
+ * {type: "batch", ..., progress (0..1)} for the latest batch; {type: "download", dataset, name, split,
+ * files, of, samples, text} while the data is fetched. Undefined when there is no onProgress.
  */
 export function progressEvents(config, onProgress) {
   if (!onProgress) return undefined;
   const total = config.epochs;
   return (p) => {
+    if (p.download) { // a data set's shards being fetched before the run starts (worker/datasets.js)
+      onProgress({ type: 'download', ...p.download });
+      return;
+    }
     if (p.output) onProgress({ type: 'output', text: p.output }); // print() from the Code panel's code
     for (const ev of p.epochs) {
       onProgress({

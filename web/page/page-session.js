@@ -5,7 +5,8 @@
 // Events (an EventTarget; `event.detail` as shown):
 //   facts     build.json, once it is read (shape, default model, build id)
 //   status    {state: "loading" | "ready" | "error", stage?, text, file?}   (error: Retry is possible)
-//   active    the active model {name, kind: "default" | "saved" | "unsaved", layers, params, accuracy}
+//   active    the active model {name, kind: "default" | "saved" | "unsaved", layers, params, accuracy,
+//             dataset (its data set's id), classes (its class names)}
 //   models    {} the saved models changed (here or in another tab)
 //   training  {running, paused?}
 //   prediction {label, probabilities} the Draw panel's latest prediction (an embedding host hears it)
@@ -21,6 +22,8 @@ import { insideMethods } from './session-inside.js';
 import { progressEvents } from './fit-progress.js';
 import { modelMethods, clause } from './session-models.js';
 import { stepMethods } from './step/session.js';
+import { datasetMethods } from './session-datasets.js';
+import { DEFAULT_DATASET, builtInDataset, pixelShape } from '../shared/datasets.js';
 
 // the kernel that really runs (init's `kernelVariant`), as the status line names it
 const KERNELS = { 'relaxed-simd': 'WebAssembly SIMD kernel, relaxed (fused multiply-add)', simd: 'WebAssembly SIMD kernel', numpy: 'NumPy kernel (no SIMD)' };
@@ -53,6 +56,8 @@ export class PageSession extends EventTarget {
     this.activeText = null; // the stored text of the active saved model (to notice another tab replacing it)
     this.startup = null;
     this.stages = null; // the last start's stages (init's `stages`), updated when the snapshot is written
+    this.ownDatasets = null; // a person's data sets: {get(id), list()} (session-datasets.js)
+    this.ownShapes = new Map(); // their shapes, once listed or resolved: id -> shape
     this.#resetSnapshot();
   }
 
@@ -116,8 +121,14 @@ export class PageSession extends EventTarget {
     this.#status('error', { text: `Error: ${err.message}`, file: err.file || null });
   }
 
+  /** The shape of the active model's data set ({side, inputs, classes, train, test}). */
   get shape() {
-    return this.facts ? this.facts.shape : null;
+    return this.facts ? this.shapeOf(this.datasetId) || this.shapeOf(DEFAULT_DATASET) : null;
+  }
+
+  /** The pixels every data set shares: {side, inputs}. */
+  get pixels() {
+    return this.facts ? pixelShape(this.facts) : null;
   }
 
   // --- start-up and Retry ------------------------------------------------------------------------
@@ -188,7 +199,11 @@ export class PageSession extends EventTarget {
     let accuracy = typeof md.test_accuracy === 'number' ? md.test_accuracy : null;
     const dm = this.facts && this.facts.default_model;
     if (kind === 'default' && dm && typeof dm.test_accuracy === 'number') accuracy = dm.test_accuracy;
-    return { name, kind, layers: info.layers, params: info.params, accuracy, fingerprint: info.fingerprint || null };
+    // the worker always names the data set (a model file without one is MNIST's)
+    const named = md.dataset || { id: DEFAULT_DATASET };
+    const entry = builtInDataset(this.facts, named.id);
+    const classes = entry ? entry.classes : named.classes;
+    return { name, kind, layers: info.layers, params: info.params, accuracy, dataset: named.id, classes: [...classes], fingerprint: info.fingerprint || null };
   }
 
   // --- the network -------------------------------------------------------------------------------
@@ -196,7 +211,8 @@ export class PageSession extends EventTarget {
   /** pixels: Float32Array(shape.inputs), checked by the caller; its buffer is transferred. */
   async predict(pixels) {
     await this.start();
-    return this.rpc.call('predict', { pixels }, { transfer: [pixels.buffer] });
+    const res = await this.rpc.call('predict', { pixels }, { transfer: [pixels.buffer] });
+    return { label: res.label, className: this.active.classes[res.label], probabilities: res.probabilities };
   }
 
   async evaluate() {
@@ -217,8 +233,13 @@ export class PageSession extends EventTarget {
     };
     try {
       const named = config.code != null ? 'Trained with code' : config.continueTraining ? 'Continued model' : 'Trained model';
-      const payload = { config, name: named };
+      const data = await this.resolveDataset(config.dataset || this.datasetId);
+      const payload = { config: { ...config, dataset: data.id }, name: named };
       const transfer = [];
+      if (data.payload) {
+        payload.dataset = data.payload;
+        for (const s of [data.payload.train, data.payload.test]) transfer.push(s.images.buffer, s.labels.buffer);
+      }
       if (mine && mine.labels.length) {
         payload.mine = mine;
         transfer.push(mine.images.buffer, mine.labels.buffer);
@@ -293,3 +314,4 @@ export class PageSession extends EventTarget {
 }
 
 Object.assign(PageSession.prototype, codeMethods, insideMethods, modelMethods, stepMethods);
+Object.defineProperties(PageSession.prototype, Object.getOwnPropertyDescriptors(datasetMethods)); // keeps its getter

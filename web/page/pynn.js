@@ -4,17 +4,20 @@
 //   pynn.ready                          Promise<{version, model, build, data, startupMs, stages}>
 //   pynn.snapshotSaved                  Promise<{state: "saved" | "restored" | "none", error?}>: the
 //                                       start-up snapshot for the next visit written (or why not)
+//   pynn.datasets()                     -> [{id, name, classes, train, test, source, license}]
+//   pynn.useDataset(id)                 makes a built-in data set's own model active
 //   pynn.fit(options, onProgress)       -> {history, stopped, committed, evaluation, persisted, ...}
+//                                       (options.dataset: an id; default the active model's)
 //   pynn.stop()                         stops a running fit within one training slice
-//   pynn.predict(Float32Array(inputs))  -> {label, probabilities}   (row-major, 0..1 ink)
-//   pynn.evaluate()                     -> {accuracy, loss, confusion, count} on the held-out digits
+//   pynn.predict(Float32Array(inputs))  -> {label, className, probabilities}   (row-major, 0..1 ink)
+//   pynn.evaluate()                     -> {accuracy, loss, confusion, count} on the active model's test split
 //   pynn.save(name) / load(name) / list() / remove(name)
 //   pynn.exportModel()                  -> File (and downloads it); importModel(File|Blob|string)
 //   pynn.checkCode(source)              -> {ok, components: {name: {ok, maxRelError, shapeOk, message}}, error?}
 //   pynn.fit({..., code: source}, cb)   trains with the components the code defines
 //   pynn.importModel(file, {trustCode}) a file that carries code is refused unless trustCode: true
 //   pynn.pythonScript(source?)          -> the .py text of "Export as Python"
-//   pynn.activeModel()                  -> {name, kind, layers, accuracy, params}
+//   pynn.activeModel()                  -> {name, kind, layers, accuracy, params, dataset, classes}
 //   pynn.events                         EventTarget: "status", "active", "models", "notice", "training"
 //   pynn.pause() / resume() / oneMoreEpoch()   pause a run; resume; +1 epoch (see README)
 //   pynn.inside(pixels)                 -> {layers: [{size, activations}], logits, probabilities}
@@ -34,7 +37,7 @@ import { validateFitConfig as validateFor, fitDefaults, OPTIMIZERS } from '../sh
 import { saveFile } from './ui.js';
 import { createExampleStore, idbBackend, pack, toFloats } from './examples.js';
 import { createCodeStore } from './code-store.js';
-import { datasetCalls } from './datasets/api.js';
+import { datasetCalls, getDatasetStore } from './datasets/api.js';
 
 let session = null;
 let exampleStore = null;
@@ -50,6 +53,7 @@ export function getSession() {
       store: createModelStore(() => window.localStorage),
       loadFacts: () => loadFacts((url, init) => fetch(url, init), new URL('../', import.meta.url)),
     });
+    session.ownDatasets = getDatasetStore(); // your data sets: fit({dataset: "mine-…"}) trains on them
   }
   return session;
 }
@@ -57,7 +61,7 @@ export function getSession() {
 /** The person's samples (IndexedDB), one store per page; needs build.json's shape. */
 export function getExamples() {
   if (!exampleStore) {
-    const shape = shapeOrThrow('examples');
+    const shape = shapeOrThrow('examples') && getSession().shapeOf('mnist'); // your samples are digits
     exampleStore = createExampleStore(idbBackend(typeof indexedDB === 'undefined' ? null : indexedDB), shape);
   }
   return exampleStore;
@@ -99,9 +103,18 @@ function shapeOrThrow(what) {
   return shape;
 }
 
-/** Check training options against the data's limits: {config, errors} (see fit-options.js). */
+/** Check training options against the limits of their data set (`dataset`, default: the active
+ * model's): {config, errors} (see fit-options.js). */
 export function validateFitConfig(input) {
-  return validateFor(input, shapeOrThrow('validateFitConfig()'));
+  const fallback = shapeOrThrow('validateFitConfig()');
+  const id = input && typeof input === 'object' ? input.dataset : undefined;
+  if (typeof id !== 'string' || !id) return validateFor(input, fallback);
+  const shape = getSession().shapeOf(id);
+  if (shape) return validateFor(input, shape);
+  const { errors } = validateFor({ ...input, dataset: undefined }, fallback);
+  const known = getSession().facts.datasets.map((d) => `"${d.id}"`).join(', ');
+  errors.dataset = `Data set: expected one of ${known} or one of yours (pynn.datasets() lists them); got ${JSON.stringify(id)}.`;
+  return { config: null, errors };
 }
 
 /** Pixels as a caller gave them -> a fresh Float32Array(inputs) (ours to transfer), or an Error. */
@@ -233,6 +246,7 @@ export async function fit(options = {}, onProgress) {
   const { code, ...others } = isObject ? options : {};
   if (code !== undefined) checkSource(code, 'fit()');
   const base = Object.fromEntries(Object.entries(others).filter(([k]) => !TEACH_KEYS.includes(k)));
+  if (typeof base.dataset === 'string' && !getSession().shapeOf(base.dataset)) await getSession().datasets(); // yours: their shapes
   // a non-object goes to validateFitConfig as is: it says an options object was expected
   const { config, errors } = validateFitConfig(isObject ? base : options);
   const { teach, errors: teachErrors } = validateTeachOptions(isObject ? options : {});
@@ -243,11 +257,16 @@ export async function fit(options = {}, onProgress) {
     err.fields = errors;
     throw err;
   }
+  const datasetId = config.dataset || getSession().datasetId;
+  if (teach.data !== 'mnist' && datasetId !== 'mnist') {
+    throw new Error(`fit(): data "${teach.data}" mixes in your drawn samples, which are digits, but this run trains on "${datasetId}": pick the MNIST digits data set first (Train panel, or useDataset("mnist")), or use data "mnist".`);
+  }
   const all = await getExamples().list();
   if (teach.data !== 'mnist' && all.length === 0) {
     throw new Error(`fit(): data "${teach.data}" needs your own samples and there are none yet: add some with addExample() (or the Teach panel), or use data "mnist".`);
   }
-  const mine = all.length ? pack(all, getSession().shape) : null;
+  // your drawn samples are digits: they join MNIST runs only
+  const mine = all.length && datasetId === 'mnist' ? pack(all, getSession().shapeOf('mnist')) : null;
   return getSession().fit({ ...config, ...teach }, onProgress, { mine });
 }
 
@@ -292,6 +311,8 @@ export const pynn = {
     return getSession().start();
   },
   fit,
+  datasets: () => getSession().datasets(),
+  useDataset: (id) => getSession().useDataset(id),
   stop: () => getSession().stop(),
   predict,
   evaluate: () => getSession().evaluate(),

@@ -113,7 +113,7 @@ export const modelMethods = {
   list() {
     if (!this.facts) throw new Error('The page is still starting (build.json is not read yet): await pynn.ready first.');
     const a = this.active;
-    return this.store.listModels(this.facts.shape, this.broken).map((m) => ({
+    return this.store.listModels(this.shapeOf('mnist'), this.broken).map((m) => ({
       ...m,
       active: !!(a && a.kind === 'saved' && a.name === m.name),
     }));

@@ -75,7 +75,8 @@ export function checkName(name) {
 
 /**
  * What the list of saved models says about a stored document, without loading it: JSON, a py_nn
- * model, layers that fit this page (`shape.inputs` in, `shape.classes` out), parameters present.
+ * model, layers that fit this page (`shape.inputs` in, one output per class of the data set its
+ * metadata names, else `shape.classes`: MNIST's), parameters present.
  * Loading is checked for real by py_nn's from_json in the worker.
  * Returns {ok: true, doc} or {ok: false, reason} (a clause, no final full stop).
  */
@@ -96,10 +97,13 @@ export function inspectDocument(text, shape) {
   if (!Array.isArray(doc.layers) || doc.layers.length < 2) {
     return { ok: false, reason: 'it has no valid "layers" list' };
   }
-  if (doc.layers[0] !== shape.inputs || doc.layers[doc.layers.length - 1] !== shape.classes) {
+  // a model of a data set that names its classes has one output per class; others are MNIST's
+  const named = doc.metadata && doc.metadata.dataset && doc.metadata.dataset.classes;
+  const classes = Array.isArray(named) ? named.length : shape.classes;
+  if (doc.layers[0] !== shape.inputs || doc.layers[doc.layers.length - 1] !== classes) {
     return {
       ok: false,
-      reason: `it is incompatible with this page (layers ${JSON.stringify(doc.layers)}; this page needs ${shape.inputs} inputs and ${shape.classes} outputs)`,
+      reason: `it is incompatible with this page (layers ${JSON.stringify(doc.layers)}; this page needs ${shape.inputs} inputs and ${classes} outputs)`,
     };
   }
   if (!doc.params || typeof doc.params.data !== 'string') {

@@ -49,20 +49,27 @@ export function showMessage(text, kind = 'info', action = null) {
 
 // --- prediction --------------------------------------------------------------------------------
 
-/** One bar per class (`classes` of build.json's shape). */
-export function buildProbs(list, classes) {
+/** How a class is read out: "Digit 7" for a digit, else its name ("Trouser"). */
+export const className = (name) => (/^\d$/.test(name) ? `Digit ${name}` : name);
+
+/** One bar per class of the active model (`names`: its class names). */
+export function buildProbs(list, names) {
   list.textContent = '';
-  for (let d = 0; d < classes; d++) {
+  list.dataset.classes = JSON.stringify(names);
+  for (let d = 0; d < names.length; d++) {
     const li = document.createElement('li');
     li.className = 'prob';
     li.dataset.testid = `prob-${d}`;
     li.setAttribute('data-testid', `prob-${d}`);
     li.dataset.value = '';
     li.innerHTML =
-      `<span class="prob-digit" aria-hidden="true">${d}</span>` +
+      '<span class="prob-digit" aria-hidden="true"></span>' +
       '<span class="prob-track"><span class="prob-fill"></span></span>' +
       '<span class="prob-pct">–</span>';
-    li.setAttribute('aria-label', `Digit ${d}: no prediction`);
+    li.querySelector('.prob-digit').textContent = names[d];
+    li.classList.toggle('is-named', names[d].length > 1);
+    li.dataset.name = className(names[d]);
+    li.setAttribute('aria-label', `${li.dataset.name}: no prediction`);
     list.appendChild(li);
   }
 }
@@ -77,7 +84,7 @@ export function renderProbabilities(list, probabilities, label) {
       fill.style.width = '0%';
       text.textContent = '–';
       li.classList.remove('is-top');
-      li.setAttribute('aria-label', `Digit ${d}: no prediction`);
+      li.setAttribute('aria-label', `${li.dataset.name}: no prediction`);
       continue;
     }
     const p = probabilities[d];
@@ -85,10 +92,11 @@ export function renderProbabilities(list, probabilities, label) {
     fill.style.width = `${Math.max(0, Math.min(100, p * 100))}%`;
     text.textContent = pct(p);
     li.classList.toggle('is-top', d === label);
-    li.setAttribute('aria-label', `Digit ${d}: ${pct(p)}`);
+    li.setAttribute('aria-label', `${li.dataset.name}: ${pct(p)}`);
   }
 }
 
+/** The prediction: the class name (a digit for MNIST) and how sure. */
 export function renderPrediction(label, probability) {
   $('[data-testid="prediction"]').textContent = label == null ? '' : String(label);
   $('#confidence').textContent = label == null ? '' : `${pct(probability)} sure`;
@@ -130,8 +138,9 @@ export function showFieldErrors(form, errors, fieldIds) {
   return first;
 }
 
-/** matrix: n x n counts (rows: true class, columns: predicted). */
-export function renderConfusion(table, matrix) {
+/** matrix: n x n counts (rows: true class, columns: predicted); `names`: the class names, shown
+ * beside each row's index and as each column's title. */
+export function renderConfusion(table, matrix, names = null) {
   const caption = table.querySelector('caption');
   table.textContent = '';
   if (caption) table.appendChild(caption);
@@ -150,6 +159,7 @@ export function renderConfusion(table, matrix) {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = String(j);
+    if (names) th.title = names[j];
     hr.appendChild(th);
   }
   thead.appendChild(hr);
@@ -160,7 +170,7 @@ export function renderConfusion(table, matrix) {
     const tr = document.createElement('tr');
     const th = document.createElement('th');
     th.scope = 'row';
-    th.textContent = String(i);
+    th.textContent = names && names[i] !== String(i) ? `${i} ${names[i]}` : String(i); // class names beside the index
     tr.appendChild(th);
     for (let j = 0; j < n; j++) {
       const td = document.createElement('td');

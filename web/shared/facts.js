@@ -1,5 +1,5 @@
 // facts.js: reads build.json, the one place the build writes the facts the page relies on
-// (data shape, default model, build id, files to precache). A missing fact is an error that
+// (the data sets, default model, build id, files to precache). A missing fact is an error that
 // says to rebuild the site; nothing here falls back to a number of its own.
 
 export class FactsError extends Error {
@@ -12,11 +12,22 @@ export class FactsError extends Error {
 }
 
 const REBUILD = 'Rebuild the site with "python3 build.py" and serve the site/ folder.';
-const SHAPE_KEYS = ['side', 'inputs', 'classes', 'train', 'test'];
+
+function checkSplit(d, split) {
+  const s = d[split];
+  const where = `build.json "datasets" entry "${d.id}"`;
+  if (!s || !Number.isInteger(s.count) || s.count < 1 || !Array.isArray(s.shards) || !s.shards.length) {
+    throw new FactsError(`${where} needs "${split}": {count >= 1, shards: [{url, count}]}; got ${JSON.stringify(s)}. ${REBUILD}`);
+  }
+  if (s.shards.reduce((sum, x) => sum + x.count, 0) !== s.count || s.shards.some((x) => typeof x.url !== 'string')) {
+    throw new FactsError(`${where}: the "${split}" shards do not add up to ${s.count} samples. ${REBUILD}`);
+  }
+}
 
 /**
  * Check a parsed build.json. Returns it as is when it holds every fact the page reads:
- *   shape     {side, inputs (= side * side), classes, train, test}: whole numbers >= 1
+ *   datasets  [{id, name, classes (>= 2 names), side, train/test: {count, shards: [{url, count}]},
+ *             model, ...}], every one with the same side
  *   build_id  a non-empty string
  *   precache  a list of site-relative file names
  * Throws FactsError naming the first missing or wrong fact.
@@ -25,17 +36,19 @@ export function checkFacts(build) {
   if (!build || typeof build !== 'object' || Array.isArray(build)) {
     throw new FactsError(`build.json is not a JSON object. ${REBUILD}`);
   }
-  const shape = build.shape;
-  if (!shape || typeof shape !== 'object') {
-    throw new FactsError(`build.json has no "shape" (the digit size and counts): the site was built by an older build. ${REBUILD}`);
+  const datasets = build.datasets;
+  if (!Array.isArray(datasets) || !datasets.length) {
+    throw new FactsError(`build.json has no "datasets" (the data sets and their files): the site was built by an older build. ${REBUILD}`);
   }
-  for (const key of SHAPE_KEYS) {
-    if (!Number.isInteger(shape[key]) || shape[key] < 1) {
-      throw new FactsError(`build.json "shape.${key}" should be a whole number >= 1; got ${JSON.stringify(shape[key])}. ${REBUILD}`);
+  for (const d of datasets) {
+    if (!d || typeof d.id !== 'string' || !Array.isArray(d.classes) || d.classes.length < 2 || typeof d.model !== 'string') {
+      throw new FactsError(`build.json "datasets" has an entry without an id, class names or a model: ${JSON.stringify(d).slice(0, 120)}. ${REBUILD}`);
     }
-  }
-  if (shape.inputs !== shape.side * shape.side) {
-    throw new FactsError(`build.json "shape" says ${shape.inputs} inputs for ${shape.side}x${shape.side} pixels. ${REBUILD}`);
+    if (!Number.isInteger(d.side) || d.side < 1 || d.side !== datasets[0].side) {
+      throw new FactsError(`build.json "datasets" entry "${d.id}" has side ${JSON.stringify(d.side)}; every data set needs the same whole number (the pad draws one size). ${REBUILD}`);
+    }
+    checkSplit(d, 'train');
+    checkSplit(d, 'test');
   }
   if (typeof build.build_id !== 'string' || !build.build_id) {
     throw new FactsError(`build.json has no "build_id". ${REBUILD}`);

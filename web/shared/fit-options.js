@@ -1,6 +1,7 @@
 // fit-options.js: the training options a person types: defaults, limits, labels and validation.
 // Pure: no DOM, no Worker, no storage. Limits that depend on the data (the training pool size)
-// come in as an argument: the `shape` object of build.json ({side, inputs, classes, train, test}).
+// come in as an argument: the shape of the data set trained on ({side, inputs, classes, train, test},
+// shared/datasets.js's datasetShape). Which data set is the caller's to resolve (`dataset`: an id).
 
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'];
 
@@ -29,20 +30,25 @@ export const FIELD_LABELS = Object.freeze({
   optimizer: 'Optimizer',
   learningRate: 'Learning rate',
   samples: 'Training samples',
+  dataset: 'Data set',
 });
 
-const OPTION_KEYS = ['hidden', 'epochs', 'batchSize', 'optimizer', 'learningRate', 'samples'];
+// The samples a run trains on unless told: one shard of a built-in data set (tools/datasets.py).
+export const DEFAULT_SAMPLES = 8000;
+
+const OPTION_KEYS = ['hidden', 'epochs', 'batchSize', 'optimizer', 'learningRate', 'samples', 'dataset'];
 const FIT_KEYS = [...OPTION_KEYS, 'seed'];
 
 function poolSize(shape) {
   const train = shape && shape.train;
   if (!Number.isInteger(train) || train < 1) {
-    throw new TypeError(`fit options need the data shape from build.json ({train: <digits>, ...}); got ${JSON.stringify(shape)}.`);
+    throw new TypeError(`fit options need the data set's shape from build.json ({train: <samples>, ...}); got ${JSON.stringify(shape)}.`);
   }
   return train;
 }
 
-/** Defaults for `shape`: one hidden layer of 128, 3 epochs, batch 64, adam, the whole pool, seed 0. */
+/** Defaults for `shape`: one hidden layer of 128, 3 epochs, batch 64, adam, DEFAULT_SAMPLES (or the
+ * whole training split if smaller), seed 0. */
 export function fitDefaults(shape) {
   return {
     hidden: [128],
@@ -50,7 +56,7 @@ export function fitDefaults(shape) {
     batchSize: 64,
     optimizer: 'adam',
     learningRate: DEFAULT_LR.adam,
-    samples: poolSize(shape),
+    samples: Math.min(DEFAULT_SAMPLES, poolSize(shape)),
     seed: 0, // the same seed trains the same weights (a lesson link carries it)
   };
 }
@@ -103,7 +109,7 @@ function hiddenSizes(errors, value) {
  * `pynn.fit`). Missing options take `fitDefaults(shape)`.
  *
  * Returns {config, errors}: `config` is {hidden: number[], epochs, batchSize, optimizer,
- * learningRate, samples, seed} with numbers, or null when any option is wrong; `errors` maps an
+ * learningRate, samples, seed, dataset?} with numbers, or null when any option is wrong; `errors` maps an
  * option name to a sentence saying what was expected and what was given (empty when valid).
  */
 export function validateFitConfig(input, shape) {
@@ -126,7 +132,7 @@ export function validateFitConfig(input, shape) {
   config.epochs = wholeNumber(errors, 'epochs', v.epochs, 1, limits.epochs);
   config.batchSize = wholeNumber(errors, 'batchSize', v.batchSize, 1, limits.batchSize);
   config.samples = wholeNumber(errors, 'samples', v.samples, 1, limits.samples,
-    `(the training pool has ${limits.samples.toLocaleString('en')} digits)`);
+    `(the training split has ${limits.samples.toLocaleString('en')} samples)`);
 
   const opt = typeof v.optimizer === 'string' ? v.optimizer.trim().toLowerCase() : v.optimizer;
   if (!OPTIMIZERS.includes(opt)) {
@@ -145,6 +151,11 @@ export function validateFitConfig(input, shape) {
     if (!Number.isInteger(seed) || seed < 0) errors.seed = `seed: expected a whole number >= 0; got ${shown(v.seed)}.`;
     else config.seed = seed;
   } else config.seed = 0;
+
+  if (v.dataset !== undefined) {
+    if (typeof v.dataset !== 'string' || !v.dataset) errors.dataset = `${FIELD_LABELS.dataset}: expected a data set id such as "mnist"; got ${shown(v.dataset)}.`;
+    else config.dataset = v.dataset;
+  }
 
   return { config: Object.keys(errors).length ? null : config, errors };
 }

@@ -25,5 +25,6 @@ export const ERROR_KINDS = Object.freeze([
   'fatal', 'internal', 'busy', 'restarted', 'data', 'fit', 'code', 'invalid-options', 'invalid-model', 'carries-code',
 ]);
 
-// The requests that read the digits (the worker fetches them on the first such request).
-export const NEEDS_DIGITS = Object.freeze(['evaluate', 'fit', 'overview', 'neuron', 'mistakes', 'heldOut', 'augmentPreview']);
+// The requests that read a data set's samples (the worker fetches what is missing first). A fit
+// loads its own once its run exists (worker/training.js), so Stop and Pause count meanwhile.
+export const NEEDS_DATA = Object.freeze(['evaluate', 'overview', 'neuron', 'mistakes', 'heldOut', 'augmentPreview']);

@@ -8,10 +8,11 @@
 import { UserError, errorText, stripPythonType } from './util.js';
 import { call, callJson, ctx } from './context.js';
 import { fit, isTraining, runControls } from './training.js';
+import { pixelShape } from '../shared/datasets.js';
 
 function requirePixels(payload) {
   const px = payload && payload.pixels;
-  const { inputs, side } = ctx.build.shape;
+  const { inputs, side } = pixelShape(ctx.build);
   if (!(px instanceof Float32Array) || px.length !== inputs) {
     throw new UserError(`predict needs a Float32Array of ${inputs} values (${side}x${side} pixels, 0 = background .. 1 = ink).`);
   }
@@ -58,7 +59,7 @@ export const requests = {
     const proxy = call('first_layer');
     try {
       const bytes = proxy.toJs(); // a fresh Uint8Array copy of the float32 bytes
-      return { weights: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), inputs: ctx.build.shape.inputs };
+      return { weights: new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4), inputs: pixelShape(ctx.build).inputs };
     } finally {
       proxy.destroy();
     }

@@ -1,11 +1,11 @@
 // stages.js: the worker's start-up steps as plain functions of what they are given (the
 // site's URL, the Pyodide object, the fetched bytes): build.json, the runtime, the packages, the
-// py_nn wheel, the worker's Python package, and the digits' files. Each failure is a clear error that names the file
-// to blame (`fatal` at start-up, a per-request UserError for the digits). worker.js orders them,
+// py_nn wheel and the worker's Python package. Each failure is a clear error that names the file
+// to blame (`fatal`); the data sets wait for the first request that needs them (datasets.js). worker.js orders them,
 // reports progress and keeps what they return.
 
 import {
-  UserError, fatal, REBUILD, errorText, fetchOk, firstUnreachable, unlessUnreachable, gunzip,
+  UserError, fatal, REBUILD, errorText, fetchOk, firstUnreachable, unlessUnreachable,
 } from './util.js';
 
 export const PYTHON_DIR = '/home/pyodide/pynn_python'; // on sys.path; tracebacks name PYTHON_DIR/pynn_worker/<file>.py
@@ -16,7 +16,7 @@ const PYODIDE_CORE = ['pyodide.asm.js', 'pyodide.asm.wasm', 'python_stdlib.zip',
 export async function fetchBuildInfo(site) {
   const url = new URL('build.json', site);
   const info = await (await fetchOk(url, 'build.json')).json();
-  for (const key of ['shape', 'packages', 'wheel']) {
+  for (const key of ['datasets', 'packages', 'wheel']) {
     if (!info[key]) throw fatal(`build.json has no \`${key}\`: rebuild the site with "python3 build.py".`, url);
   }
   return info;
@@ -109,8 +109,9 @@ export function fetchPythonFiles(site, python) {
   }));
 }
 
-/** Write the package into Pyodide's file system, import it; return a new `python.state` object (PyProxy). */
-export async function importPython(pyodide, site, filesPromise, python, shape) {
+/** Write the package into Pyodide's file system, import it; return a new `python.state` object
+ * (PyProxy) made from build.json's `datasets`. */
+export async function importPython(pyodide, site, filesPromise, python, datasets) {
   for (const [name, text] of await filesPromise) {
     const path = `${PYTHON_DIR}/${name}`;
     pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf('/')));
@@ -124,7 +125,7 @@ export async function importPython(pyodide, site, filesPromise, python, shape) {
   let pkg = null;
   try {
     pkg = pyodide.pyimport(python.package);
-    return pkg[python.state](JSON.stringify(shape));
+    return pkg[python.state](JSON.stringify(datasets));
   } catch (err) {
     console.error('[pynn worker]', err.message); // the whole traceback, with the package's lines
     const url = new URL(`${python.root}${python.package}/`, site);
@@ -132,31 +133,4 @@ export async function importPython(pyodide, site, filesPromise, python, shape) {
   } finally {
     if (pkg) pkg.destroy();
   }
-}
-
-/**
- * build.json's gzipped digit files (`files` = build.digits), fetched and decoded with the native
- * DecompressionStream: {url (of the images), images: Uint8Array (count*inputs), labels: Uint8Array (count)}.
- */
-export async function fetchDigitFiles(site, files) {
-  if (!files || !files.images || !files.labels) {
-    throw new UserError(`build.json has no \`digits\` (the gzipped digit files): ${REBUILD}.`, 'data');
-  }
-  const one = async (path, what) => {
-    const url = new URL(path, site);
-    let res;
-    try {
-      res = await fetch(url);
-    } catch (err) {
-      throw new UserError(`Could not fetch ${what} (${url.pathname}): ${err.message}. If you are offline, the digits were never loaded on this device: connect to the network and try again (drawing and predicting work offline).`, 'data', url.pathname);
-    }
-    if (!res.ok) throw new UserError(`Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. ${REBUILD} and serve the site/ folder.`, 'data', url.pathname);
-    try {
-      return [url, await gunzip(await res.arrayBuffer())];
-    } catch (err) {
-      throw new UserError(`Could not decode ${what} (${url.pathname}, gzip expected): ${err.message}. ${REBUILD}.`, 'data', url.pathname);
-    }
-  };
-  const [[url, images], [, labels]] = await Promise.all([one(files.images, 'the digit images'), one(files.labels, 'the digit labels')]);
-  return { url, images, labels };
 }

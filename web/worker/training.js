@@ -4,6 +4,7 @@
 
 import { UserError, errorText, stripPythonType, yieldToEventLoop } from './util.js';
 import { call, callJson, post } from './context.js';
+import { ensureData } from './datasets.js';
 
 const SLICE_MS = 25; // training runs in slices of about this long, then yields
 const PROGRESS_EVERY_MS = 250; // at most ~4 batch-progress messages per second (+ every epoch end)
@@ -49,6 +50,8 @@ export async function fit(id, payload) {
   let lastSent = 0;
   let done = false;
   try {
+    // the run's samples first (shards fetched if missing): Stop and Pause already count meanwhile
+    await ensureData('fit', payload, (p) => progress(id, p));
     const mine = payload.mine && payload.mine.labels instanceof Uint8Array ? payload.mine : null;
     const started = callJson('fit_start', JSON.stringify(cfg), mine ? mine.images : null, mine ? mine.labels : null);
     if (started.error) return codeFailed(started); // the code did not run: nothing was trained
@@ -87,6 +90,7 @@ export async function fit(id, payload) {
     return result;
   } catch (err) {
     call('fit_abort'); // the active model stays
+    if (err instanceof UserError && (err.kind === 'data' || err.kind === 'invalid-options')) throw err; // names its file or option
     throw new UserError(`Training failed: ${stripPythonType(errorText(err))}. The active model is unchanged.`, 'fit');
   } finally {
     training = null;

@@ -21,9 +21,10 @@ import { startPython } from './snapshot/start.js';
 import { PYTHON_DIR, fetchBuildInfo, fetchPythonFiles, loadRuntime, loadPackages, installPyNN, importPython } from './stages.js';
 import { SITE, ctx, call, callJson, forgetPython, post } from './context.js';
 import { requests } from './requests.js';
-import { digits } from './digits.js';
+import { ensureData } from './datasets.js';
 import { isTraining } from './training.js';
-import { NEEDS_DIGITS, REQUESTS } from '../shared/protocol.js';
+import { NEEDS_DATA, REQUESTS } from '../shared/protocol.js';
+import { builtInDataset, pixelShape } from '../shared/datasets.js';
 
 let ready = null; // Promise of the start-up stages
 let restoredFrom = null; // the snapshot this start came from (deleted if a later stage fails)
@@ -109,7 +110,7 @@ function startFetches() {
         await timed('packages', () => stagePackages());
         await timed('py_nn', () => stagePyNN(wheelURL, wheelPromise));
       },
-      importPython: async () => { ctx.state = await importPython(ctx.pyodide, SITE, filesPromise, info.python, info.shape); },
+      importPython: async () => { ctx.state = await importPython(ctx.pyodide, SITE, filesPromise, info.python, info.datasets); },
     }));
     return { python, stages };
   });
@@ -154,8 +155,9 @@ async function initOnce(id, payload) {
   const model = await timed('model', () => stageModel(restore, modelURL, modelPromise));
   const { version, kernel, kernelVariant } = callJson('about');
   if (start.saved) reportSnapshot(start.saved);
-  // the digits are not loaded here: the first request that needs them fetches them (digits.js)
-  const data = { train: build.shape.train, test: build.shape.test };
+  // no data is loaded here: the first request that needs some fetches it (datasets.js)
+  const dataset = builtInDataset(build, model.info.metadata.dataset.id);
+  const data = { dataset: model.info.metadata.dataset.id, train: dataset ? dataset.train.count : null, test: dataset ? dataset.test.count : null };
   return { ...model, data, build, version, kernel, kernelVariant, stages, startupMs: Math.round(performance.now() - t0) };
 }
 
@@ -171,7 +173,7 @@ function reportSnapshot(saved) {
  * so real requests get through in between, move that warm-up out of the person's first drawings.
  */
 async function warmUpPredict(rounds = 120, chunk = 6) {
-  const blank = new Float32Array(ctx.build.shape.inputs);
+  const blank = new Float32Array(pixelShape(ctx.build).inputs);
   for (let done = 0; done < rounds; done += chunk) {
     await yieldToEventLoop();
     if (isTraining() || !ctx.state) return;
@@ -196,7 +198,7 @@ self.onmessage = async (event) => {
     }
     if (!ready) throw new UserError('The worker has not been started (send "init" first).');
     await ready;
-    if (NEEDS_DIGITS.includes(type)) await digits();
+    if (NEEDS_DATA.includes(type)) await ensureData(type, payload, (p) => post({ id, type: 'progress', payload: p }));
     post({ id, type: 'result', payload: await handler(id, payload) });
   } catch (err) {
     const kind = (err && err.kind) || 'internal';

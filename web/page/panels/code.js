@@ -5,6 +5,7 @@
 // The code is kept between visits by code-store.js; the worker runs it (page-session.js).
 
 import { validateFitConfig, fitDefaults } from '../../shared/fit-options.js';
+import { builtInDataset } from '../../shared/datasets.js';
 import { createEditor, loadCodeMirror } from '../code-editor.js';
 import * as ui from '../ui.js';
 
@@ -269,12 +270,19 @@ export function mountCode(session, { train, store, download }) {
 
   session.addEventListener('facts', (e) => {
     const f = e.detail;
-    const data = new URL(f.data || 'data/mnist.json', document.baseURI);
     $('#code-wheel').href = f.wheel;
     $('#code-wheel').textContent = f.wheel.split('/').pop();
-    for (const [id, name] of [['#code-data-json', 'mnist.json'], ['#code-data-images', 'mnist-images.u8'], ['#code-data-labels', 'mnist-labels.u8']]) {
-      $(id).href = new URL(name, data).href;
-    }
+  });
+  // the exported script reads the active data set's shards (train-<k>.u8.gz, test-<k>.u8.gz)
+  session.addEventListener('active', (e) => {
+    const entry = builtInDataset(session.facts, e.detail.dataset);
+    const links = $('#code-data-links');
+    links.textContent = '';
+    if (!entry) return;
+    [...entry.train.shards, ...entry.test.shards].forEach((shard, i) => {
+      if (i) links.append(', ');
+      links.append(Object.assign(document.createElement('a'), { href: shard.url, download: '', textContent: shard.url.split('/').pop() }));
+    });
   });
   session.addEventListener('status', updateButtons);
   session.addEventListener('training', updateButtons);

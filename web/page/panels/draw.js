@@ -14,6 +14,8 @@ export function mountDraw(session) {
   const probsEl = $('#probs');
   const previewEl = $('[data-testid="preview"]');
   let side = null; // from build.json, once read
+  // what an empty pad asks for: a digit for MNIST's models, else one of the active model's classes
+  const drawFirst = () => (session.datasetId === 'mnist' ? 'Draw a digit first' : `Draw something first: ${session.active.classes.join(', ')}`);
 
   let generation = 0; // bumps on Clear so a late answer for an old drawing is ignored
   let dirty = false;
@@ -67,7 +69,7 @@ export function mountDraw(session) {
     drawPreview(previewEl, pixels, side);
     if (empty || pad.isEmpty()) {
       clearPrediction();
-      ui.setDrawMessage('Draw a digit first');
+      ui.setDrawMessage(drawFirst());
       return;
     }
     if (session.state === 'error') {
@@ -84,7 +86,7 @@ export function mountDraw(session) {
     try {
       const res = await session.predict(pixels);
       if (gen !== generation) return;
-      ui.renderPrediction(res.label, res.probabilities[res.label]);
+      ui.renderPrediction(res.className, res.probabilities[res.label]);
       ui.renderProbabilities(probsEl, res.probabilities, res.label);
       ui.setDrawMessage('');
       session.emit('prediction', res); // an embedding host hears of it (share/embed.js)
@@ -96,10 +98,19 @@ export function mountDraw(session) {
     }
   }
 
-  session.addEventListener('facts', (e) => {
-    ({ side } = e.detail.shape);
+  let shownClasses = '';
+  /** One bar per class of the active model (its data set's class names). */
+  function showClasses(classes) {
+    if (JSON.stringify(classes) === shownClasses) return;
+    shownClasses = JSON.stringify(classes);
+    ui.buildProbs(probsEl, classes);
+    ui.renderPrediction(null);
+  }
+
+  session.addEventListener('facts', () => {
+    ({ side } = session.pixels);
     pad.setSide(side);
-    ui.buildProbs(probsEl, e.detail.shape.classes);
+    showClasses(session.facts.datasets[0].classes);
     drawPreview(previewEl, null, side);
     previewEl.setAttribute('aria-label', `What the network sees: the drawing as ${side} by ${side} pixels`);
     $('#preview-caption').textContent = `${side}×${side} input`;
@@ -109,7 +120,8 @@ export function mountDraw(session) {
     if (e.detail.state === 'ready' && !pad.isEmpty()) predictNow();
   });
   // a trained, loaded or imported model became active: show what it makes of the drawing
-  session.addEventListener('active', () => {
+  session.addEventListener('active', (e) => {
+    showClasses(e.detail.classes);
     if (!pad.isEmpty()) predictNow();
   });
 
@@ -119,7 +131,7 @@ export function mountDraw(session) {
     dirty = false;
     if (side !== null) drawPreview(previewEl, null, side);
     clearPrediction();
-    ui.setDrawMessage('Draw a digit first');
+    ui.setDrawMessage(drawFirst());
   });
   $('#predict').addEventListener('click', () => runPrediction(true));
 }

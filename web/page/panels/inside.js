@@ -68,9 +68,12 @@ export function mountInside(session) {
     t.append(tb);
   }
 
+  /** The active model's name of class k ("7" for MNIST, "Trouser" for Fashion-MNIST). */
+  const nameOf = (k) => (session.active && session.active.classes ? session.active.classes[k] : String(k));
+
   function renderConfusion(matrix, perClass) {
     const t = $('[data-testid="inside-confusion"]');
-    ui.renderConfusion(t, matrix);
+    ui.renderConfusion(t, matrix, matrix.map((_, k) => nameOf(k)));
     const head = t.querySelector('thead tr');
     const th = document.createElement('th');
     th.scope = 'col';
@@ -131,7 +134,9 @@ export function mountInside(session) {
       const top = m.probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]).slice(0, 3);
       const cap = document.createElement('span');
       cap.className = 'mistake-text';
-      cap.innerHTML = `true <b>${m.label}</b> → <b class="wrong">${m.predicted}</b><br><small>${top.map(([p, d]) => `${d}: ${ui.pct(p, 0)}`).join(' · ')}</small>`;
+      const line = (tag, text, cls = '') => Object.assign(document.createElement(tag), { textContent: text, className: cls });
+      cap.append('true ', line('b', nameOf(m.label)), ' → ', line('b', nameOf(m.predicted), 'wrong'), document.createElement('br'),
+        line('small', top.map(([p, d]) => `${nameOf(d)}: ${ui.pct(p, 0)}`).join(' · ')));
       li.append(c, cap);
       li.setAttribute('data-label', String(m.label));
       li.setAttribute('data-predicted', String(m.predicted));
@@ -198,9 +203,9 @@ export function mountInside(session) {
       const c = document.createElement('canvas');
       drawDigit(c, Uint8Array.from(d.pixels), shape.side);
       const cap = document.createElement('span');
-      cap.textContent = `${d.label}`;
+      cap.textContent = nameOf(d.label);
       li.append(c, cap);
-      li.setAttribute('aria-label', `a ${d.label}, input ${fmt(d.input, 2)}`);
+      li.setAttribute('aria-label', `a ${nameOf(d.label)}, input ${fmt(d.input, 2)}`);
       row.append(li);
     }
   }
@@ -276,7 +281,7 @@ export function mountInside(session) {
       const bar = document.createElement('span');
       bar.className = 'bar';
       bar.style.setProperty('--p', `${(p * 100).toFixed(1)}%`); // CSSOM: allowed by the page's CSP
-      const [digit, value] = [String(d), ui.pct(p, 0)].map((t) => Object.assign(document.createElement('span'), { textContent: t }));
+      const [digit, value] = [nameOf(d), ui.pct(p, 0)].map((t) => Object.assign(document.createElement('span'), { textContent: t }));
       li.append(digit, bar, value);
       probs.append(li);
     });
@@ -314,7 +319,7 @@ export function mountInside(session) {
     else if (root.open) live();
   });
   session.addEventListener('facts', (e) => {
-    shape = e.detail.shape;
+    shape = session.pixels;
   });
   session.addEventListener('active', () => {
     stale = true;

@@ -102,8 +102,12 @@ export function mountTeach(session) {
     updateButtons();
   }
 
+  // your samples are digits: continuing a model of another data set on them makes no sense
+  const digitsModel = () => session.datasetId === 'mnist';
+
   function updateButtons() {
-    $('#continue').disabled = session.state !== 'ready' || session.training;
+    $('#continue').disabled = session.state !== 'ready' || session.training || !digitsModel();
+    $('#continue-note').textContent = digitsModel() ? '' : `The active model reads ${session.active.classes.slice(0, 3).join(', ')}, …, not digits: pick the MNIST digits data set in the Train panel to teach it your handwriting.`;
   }
 
   padEl.addEventListener('keydown', (ev) => {
@@ -175,7 +179,7 @@ export function mountTeach(session) {
   });
 
   session.addEventListener('facts', async (e) => {
-    shape = e.detail.shape;
+    shape = session.shapeOf('mnist'); // your samples are digits
     pad.setSide(shape.side);
     buildButtons(shape.classes);
     const { error } = await getExamples().load();
@@ -184,5 +188,6 @@ export function mountTeach(session) {
   });
   session.addEventListener('status', updateButtons);
   session.addEventListener('training', updateButtons);
+  session.addEventListener('active', updateButtons);
   return { padEl, pad }; // "Your data" draws on the same pad (panels/your-data.js)
 }

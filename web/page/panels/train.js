@@ -1,11 +1,13 @@
-// panels/train.js: the Train panel: the form (checked by fit-options.js, errors shown next to each
-// field), the live progress bar, status line and chart, Stop, and the held-out results.
+// panels/train.js: the Train panel: the data set (switching makes its own model active), the form
+// (checked by fit-options.js, errors shown next to each field), the live progress bar, status line
+// and chart, Stop, the test-split results and a table of this visit's runs.
 
 import { validateFitConfig, fitDefaults, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES } from '../../shared/fit-options.js';
 import { createTrainingChart } from '../plot.js';
 import * as ui from '../ui.js';
 import pynn from '../pynn.js';
 import { mountRunControls, readAugment } from './run-controls.js';
+import { builtInDataset, credit } from '../../shared/datasets.js';
 
 const { $ } = ui;
 const FIELD_IDS = {
@@ -16,6 +18,7 @@ const FIELD_IDS = {
   batchSize: 'f-batch',
   samples: 'f-samples',
   seed: 'f-seed',
+  dataset: 'f-dataset',
 };
 
 const fmt = (v, digits = 4) => (v == null || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));
@@ -65,22 +68,47 @@ export function mountTrain(session) {
 
   for (const name of OPTIMIZERS) $('#f-optimizer').append(new Option(name, name));
 
+  /** The data set's limits and credit next to the form (`id`: a built-in data set). */
+  function showDataset(id) {
+    const entry = builtInDataset(session.facts, id);
+    if (!entry) return;
+    $('#f-dataset').value = id;
+    $('#f-samples-help').textContent = `1 to ${entry.train.count.toLocaleString('en')} samples`;
+    $('#held-out-count').textContent = entry.test.count.toLocaleString('en');
+    $('#f-dataset-help').textContent = `${credit(entry)}. ${entry.train.count.toLocaleString('en')} training and ${entry.test.count.toLocaleString('en')} test samples; its model: ${ui.pct(entry.model_test_accuracy)} on the test samples.`;
+  }
+
   session.addEventListener('facts', (e) => {
-    const { shape } = e.detail;
-    const defaults = fitDefaults(shape);
+    for (const d of e.detail.datasets) $('#f-dataset').append(new Option(d.name, d.id));
+    const defaults = fitDefaults(session.shape);
     for (const [key, id] of Object.entries(FIELD_IDS)) {
       const v = defaults[key];
-      $(`#${id}`).value = Array.isArray(v) ? v.join(', ') : String(v);
+      if (v !== undefined) $(`#${id}`).value = Array.isArray(v) ? v.join(', ') : String(v);
     }
-    $('#f-samples-help').textContent = `1 to ${shape.train.toLocaleString('en')} digits`;
-    $('#held-out-count').textContent = shape.test.toLocaleString('en');
+    showDataset(session.datasetId);
     showLrNote();
+  });
+  session.addEventListener('active', (e) => showDataset(e.detail.dataset));
+  // picking a data set makes its own model active (the Draw and Inside panels work at once)
+  $('#f-dataset').addEventListener('change', async (e) => {
+    const id = e.target.value;
+    ui.setTrainStatus(`Loading the ${e.target.selectedOptions[0].text} model…`);
+    try {
+      const active = await session.useDataset(id);
+      ui.setTrainStatus(`${active.name} is active: ${active.classes.join(', ')}.`);
+    } catch (err) {
+      ui.setTrainStatus('');
+      ui.showMessage(err.message, 'error');
+      showDataset(session.datasetId);
+    }
   });
   session.addEventListener('status', updateButtons);
   session.addEventListener('training', updateButtons);
 
   function onProgress(p) {
-    if (p.type === 'batch') {
+    if (p.type === 'download') {
+      ui.setTrainStatus(`${p.text} (${p.samples.toLocaleString('en')} samples)…`);
+    } else if (p.type === 'batch') {
       chart.addBatch(p.epoch - 1 + p.batch / p.batches, p.loss, p.accuracy, (p.epoch - 1) * p.batches + p.batch, p.batches);
       lastBatches = p.batches;
       ui.setProgress(p.progress);
@@ -109,9 +137,10 @@ export function mountTrain(session) {
     );
     if (!res.stopped) ui.setProgress(1);
     $('#test-accuracy').textContent = ui.pct(ev.accuracy);
-    $('#test-detail').textContent = `on ${ev.count.toLocaleString('en')} digits · loss ${fmt(ev.loss)}`;
-    ui.renderConfusion($('#confusion'), ev.confusion);
+    $('#test-detail').textContent = `on ${ev.count.toLocaleString('en')} test samples · loss ${fmt(ev.loss)}`;
+    ui.renderConfusion($('#confusion'), ev.confusion, session.active.classes);
     $('#results').hidden = false;
+    addRun(res, ev);
     if (res.persistError) {
       ui.showMessage(res.persistError, 'error');
       return;
@@ -123,16 +152,30 @@ export function mountTrain(session) {
     );
   }
 
+  /** A row of the runs table: data set, layers, optimizer, epochs, test accuracy. */
+  function addRun(res, ev) {
+    const a = session.active;
+    const entry = builtInDataset(session.facts, a.dataset);
+    const cfg = session.lastFit || {};
+    const epochs = `${res.history.loss.length}${res.stopped ? ' (stopped)' : ''}`;
+    const row = document.createElement('tr');
+    for (const text of [entry ? entry.name : a.dataset, a.layers.join('-'), cfg.optimizer || '', epochs, ui.pct(ev.accuracy, 2)]) {
+      row.append(Object.assign(document.createElement('td'), { textContent: text }));
+    }
+    $('#runs tbody').append(row);
+    $('#runs').hidden = false;
+  }
+
   /** One training run with this panel's progress, chart and results (the Code panel's too);
    * `onEvent(p)` sees every progress event. Resolves to the fit's result; rejects after showing why. */
   async function runFit(config, { what = '', onEvent, augment = null } = {}) {
-    const layers = layersOf(config, session.shape).join('-') + (what ? ` ${what}` : '');
+    const layers = layersOf(config, session.shapeOf(config.dataset || session.datasetId)).join('-') + (what ? ` ${what}` : '');
     $('#results').hidden = true;
     $('#test-accuracy').textContent = '';
     $('#test-detail').textContent = '';
     chart.reset(config.epochs);
     ui.setProgress(0);
-    ui.setTrainStatus(`Starting: ${layers}, ${config.optimizer}, ${config.samples.toLocaleString('en')} digits…`);
+    ui.setTrainStatus(`Starting: ${layers}, ${config.optimizer}, ${config.samples.toLocaleString('en')} samples…`);
     ui.showMessage(`Training a ${layers} network. You can keep drawing: the current model answers until training ends.`, 'info');
     const started = performance.now();
     try {
@@ -154,7 +197,8 @@ export function mountTrain(session) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (session.training || session.state !== 'ready') return;
-    const { config, errors } = validateFitConfig(readForm(), session.shape);
+    const values = readForm();
+    const { config, errors } = validateFitConfig(values, session.shapeOf(values.dataset) || session.shape);
     const first = ui.showFieldErrors(form, errors, FIELD_IDS);
     if (!config) {
       ui.showMessage(`Please fix the training settings: ${Object.values(errors).join(' ')}`, 'error');

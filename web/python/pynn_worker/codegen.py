@@ -167,33 +167,43 @@ _SCRIPT_HEAD = '''#!/usr/bin/env python3
 """Train the network from the py_nn page on your own computer.
 
 Needs Python 3.9+ with NumPy and py_nn: pip install numpy py_nn-{version}-py3-none-any.whl
-(the wheel the page offers). Put mnist-images.u8, mnist-labels.u8 and mnist.json (the digits
-the page offers) next to this file, then run: python3 {filename}
+(the wheel the page offers). Put the data set's files the page offers (train-0.u8.gz ... and
+test-0.u8.gz ...: gzip of n*784 pixel bytes then n label bytes) next to this file, then run:
+python3 {filename}
 """
 '''
 
 _SCRIPT_TAIL = '''
 
 # ---------------------------------------------------------------- training (from the page)
-def _train():
-    import json
+def _split(split, pixels=784):
+    """(x float32 (n, pixels) in 0..1, y int64 (n,)) from the split's shards next to this file."""
+    import gzip
     from pathlib import Path
 
     import numpy as np
 
+    folder = Path(__file__).resolve().parent
+    shards = sorted(folder.glob(f"{{split}}-*.u8.gz"), key=lambda p: int(p.name[len(split) + 1:-6]))
+    if not shards:
+        raise SystemExit(f"No {{split}}-0.u8.gz next to {{folder}}: download the page's files first.")
+    xs, ys = [], []
+    for path in shards:
+        raw = np.frombuffer(gzip.decompress(path.read_bytes()), dtype=np.uint8)
+        n = raw.size // (pixels + 1)
+        xs.append(raw[:n * pixels].reshape(n, pixels))
+        ys.append(raw[n * pixels:])
+    return np.concatenate(xs).astype(np.float32) / 255.0, np.concatenate(ys).astype(np.int64)
+
+
+def _train():
     import py_nn
 
-    folder = Path(__file__).resolve().parent
-    meta = json.loads((folder / "mnist.json").read_text())
-    pixels = meta["rows"] * meta["cols"]
-    images = np.fromfile(folder / "mnist-images.u8", dtype=np.uint8)
-    labels = np.fromfile(folder / "mnist-labels.u8", dtype=np.uint8).astype(np.int64)
-    x = images.reshape(meta["count"], pixels).astype(np.float32) / 255.0
-    train, test = meta["train"], meta["test"]
-    samples = {samples}  # the Train form's "samples" (None: all training digits)
-    x_train, y_train = x[:train][:samples], labels[:train][:samples]
-    x_test, y_test = x[-test:], labels[-test:]
-    print(f"py_nn {{py_nn.__version__}}: {{len(x_train)}} training digits, {{len(x_test)}} held out")
+    samples = {samples}  # the Train form's "samples" (None: every training sample)
+    x_train, y_train = _split("train")
+    x_train, y_train = x_train[:samples], y_train[:samples]
+    x_test, y_test = _split("test")
+    print(f"py_nn {{py_nn.__version__}}: {{len(x_train)}} training samples, {{len(x_test)}} held out")
 
     net = py_nn.NeuralNetwork(layers, hidden_activation, output_activation, loss, optimizer,
                               dtype="float32", seed={seed})
@@ -213,10 +223,10 @@ def python_script(settings, source, filename="train_py_nn.py"):
     """The text of a standalone ``.py`` that trains the same network on CPython.
 
     The learner's ``source`` is kept verbatim; each of the five names it leaves out is
-    written after it with the Train form's value; then a training section reads the digits
-    from ``mnist-images.u8``, ``mnist-labels.u8`` and ``mnist.json`` next to the script,
-    trains with the form's epochs, batch size, samples and seed, prints progress and the
-    held-out accuracy. ``filename`` is the name the docstring says to run. ValueError if
+    written after it with the Train form's value; then a training section reads the data
+    set's shards (``train-<k>.u8.gz``, ``test-<k>.u8.gz``, tools/datasets.py) next to the
+    script, trains with the form's epochs, batch size, samples and seed, prints progress and
+    the held-out (test split) accuracy. ``filename`` is the name the docstring says to run. ValueError if
     ``source`` does not parse.
     """
     try:

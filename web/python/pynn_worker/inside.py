@@ -37,6 +37,7 @@ class InsideMixin:
         return json.dumps({
             "summary": insight.summary(self.net, self.x_test), "evaluation": ev,
             "perClass": insight.per_class_accuracy(self.y_test, pred, self.classes),
+            "classes": self.dataset()["classes"],
             "histograms": insight.compare_histograms(start, self.net.weights)})
 
     def first_layer(self):
@@ -74,7 +75,7 @@ class InsideMixin:
     def augment_preview(self, settings_json, count=8, seed=0):
         """A few training digits before and after augmentation with ``settings_json`` (augment's
         keywords): JSON ``{"originals": [[0..255]], "augmented": [[0..255]]}``."""
-        x = self.x_train[:int(count)]
+        x = self.pool().train(int(count))[0]
         out = augment.augment(x, np.random.default_rng(int(seed)), **json.loads(settings_json))
         byte = lambda a: np.rint(a * 255).astype(np.uint8).tolist()  # noqa: E731
         return json.dumps({"originals": byte(x), "augmented": byte(out)})

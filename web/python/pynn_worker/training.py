@@ -23,6 +23,7 @@ class _Fit:
         self.steps = steps
         self.batches = 0
         self.last_batch = None
+        self.dataset = None  # {"id", "classes"} the run trains on (kept in the model's metadata)
         self.mine = None  # the person's samples (x (n, inputs) float32, y (n,)) or None
         self.before = None  # accuracies of the model that was active when the run started
         self.oversample = 0
@@ -34,7 +35,7 @@ class _Fit:
 
 
 class TrainingMixin:
-    """``WorkerState``'s training requests; uses its data (``x_train`` ...), ``net``, ``_evaluate``
+    """``WorkerState``'s training requests; uses its data (``pool``, ``dataset``), ``net``, ``_evaluate``
     and ``_info``, and the Code panel's ``code_network`` / ``code_capture`` / ``code_output``."""
 
     def fit_start(self, config_json, images=None, labels=None):
@@ -43,7 +44,9 @@ class TrainingMixin:
         earlier run is dropped.
 
         ``config_json``: ``{"hidden": [int], "optimizer": str, "learningRate": float,
-        "batchSize": int, "epochs": int, "samples": int, "seed"?: int, "continueTraining"?: bool,
+        "batchSize": int, "epochs": int, "samples": int, "dataset"?: id (default: the active
+        model's; its first ``samples`` training samples and its test split must be loaded:
+        ``add_shard`` / ``put_dataset``), "seed"?: int, "continueTraining"?: bool,
         "data"?: "mnist" | "mine" | "both", "augment"?: {"shift", "rotation", "scale",
         "thickness"}}``. With ``continueTraining`` a copy of the active model trains (``hidden``
         is ignored). ``images`` (uint8 buffer, n * inputs) and ``labels`` (uint8, n): the
@@ -53,6 +56,11 @@ class TrainingMixin:
         self.fit_abort()  # the worker starts one run at a time; never leave a generator open
         cfg = json.loads(config_json)
         seed = int(cfg.get("seed", 0))
+        dataset = self.dataset(cfg.get("dataset") or self.dataset_id)
+        pool = self.pool(dataset["id"])
+        pool.require("train", int(cfg["samples"]))
+        x_val, y_val = pool.test()
+        classes = len(dataset["classes"])
         code = None
         if cfg.get("code") is not None:  # the Code panel's network (codemodel.CodeModelMixin)
             code = self.code_network(cfg)
@@ -61,23 +69,29 @@ class TrainingMixin:
             net = py_nn.NeuralNetwork(**code["network"], dtype="float32", seed=seed)
         elif cfg.get("continueTraining"):
             optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
+            if int(self.net.layers[-1]) != classes:
+                raise ValueError(f"the active model has {int(self.net.layers[-1])} outputs but "
+                                 f"{dataset['name']} has {classes} classes: train a new network "
+                                 f"on it instead of continuing this one")
             net = py_nn.NeuralNetwork.from_json(self.net.to_json())  # a copy: the active one stays
             net.optimizer, net.rng = optimizer, np.random.default_rng(seed)
         else:
             optimizer = py_nn.get_optimizer(cfg["optimizer"], lr=float(cfg["learningRate"]))
-            layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [self.classes]
+            layers = [self.inputs] + [int(h) for h in cfg["hidden"]] + [classes]
             net = py_nn.NeuralNetwork(layers=layers, hidden_activation="relu",
                                       output_activation="softmax",
                                       loss="categorical_crossentropy", optimizer=optimizer,
                                       dtype="float32", seed=seed)
-        x, y, mine, oversample = self._training_data(cfg, images, labels,
+        x, y, mine, oversample = self._training_data(cfg, pool, images, labels,
                                                      np.random.default_rng(seed))
         steps = net.fit_steps(x, y, batch_size=int(cfg["batchSize"]), epochs=int(cfg["epochs"]),
-                              categorical=True, validation_data=(self.x_test, self.y_test),
+                              categorical=True, validation_data=(x_val, y_val),
                               shuffle=True)
         self.fit = _Fit(net, steps)
         self.fit.mine, self.fit.oversample = mine, oversample
-        self.fit.before = self._accuracies(self.net, mine) if self.net is not None else None
+        self.fit.dataset = {"id": dataset["id"], "classes": dataset["classes"]}
+        same = self.net is not None and self.dataset_id == dataset["id"]
+        self.fit.before = self._accuracies(self.net, mine) if same else None
         self._start = (net, [np.array(w) for w in net.weights])
         if code is not None:
             self.fit.printer, self.fit.code = code["printer"], code["code"]
@@ -85,10 +99,11 @@ class TrainingMixin:
                            "oversample": int(oversample),
                            "output": code["output"] if code is not None else ""})
 
-    def _training_data(self, cfg, images, labels, rng):
-        """(x, y, the person's samples or None, oversampling) for a run's ``cfg``."""
-        n = int(cfg["samples"])
-        x, y = self.x_train[:n], self.y_train[:n]
+    def _training_data(self, cfg, pool, images, labels, rng):
+        """(x, y, the person's samples or None, oversampling) for a run's ``cfg``: the first
+        ``samples`` of ``pool``'s training split, as float32 for this run only (the pool stays
+        uint8)."""
+        x, y = pool.train(int(cfg["samples"]))
         settings = {k: v for k, v in (cfg.get("augment") or {}).items() if v}
         if settings:
             x = augment.augment(x, rng, **settings)
@@ -112,9 +127,9 @@ class TrainingMixin:
     def _accuracy(net, x, y):
         return float(np.mean(net.predict(x).argmax(axis=1) == y))
 
-    def _accuracies(self, net, mine):
+    def _accuracies(self, net, mine, dataset_id=None):
         """``{"heldOut", "mine" (None without samples), "mineCount"}`` of ``net``."""
-        return {"heldOut": self._accuracy(net, self.x_test, self.y_test),
+        return {"heldOut": self._accuracy(net, *self.pool(dataset_id).test()),
                 "mine": self._accuracy(net, *mine) if mine is not None else None,
                 "mineCount": int(len(mine[1])) if mine is not None else 0}
 
@@ -165,15 +180,16 @@ class TrainingMixin:
         result = {"history": fit.history, "stopped": bool(stopped), "batches": fit.batches,
                   "committed": False}
         if fit.batches > 0:
-            evaluation = self._evaluate(fit.net)
+            evaluation = self._evaluate(fit.net, fit.dataset["id"])
             metadata = json.loads(metadata_json)
             metadata["test_accuracy"] = evaluation["accuracy"]
+            metadata["dataset"] = fit.dataset
             if getattr(fit, "code", None) is not None:
                 metadata["code"] = fit.code  # {source, sha256, filename}: codemodel.py
             fit.net.metadata = metadata
-            self.net = fit.net
+            self.net, self.dataset_id = fit.net, fit.dataset["id"]
             result.update(committed=True, evaluation=evaluation, info=self._info(fit.net))
-            after = self._accuracies(fit.net, fit.mine) if fit.mine is not None else {
+            after = self._accuracies(fit.net, fit.mine, fit.dataset["id"]) if fit.mine is not None else {
                 "heldOut": evaluation["accuracy"], "mine": None, "mineCount": 0}
             result.update(before=fit.before, after=after, oversample=fit.oversample)
         return json.dumps(result)
