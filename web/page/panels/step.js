@@ -217,12 +217,17 @@ export function mountStep(session) {
   $('#clear').addEventListener('click', () => setTimeout(() => $('#step-source-pad').checked && fresh(), 0));
 
   root.addEventListener('toggle', () => root.open && compute());
-  session.addEventListener('facts', (e) => {
-    shape = e.detail.shape;
-    $('#step-label').replaceChildren(...Array.from({ length: shape.classes }, (_, d) => new Option(String(d), String(d))));
+  // the active model's data set gives the sizes and the labels' class names
+  const refreshShape = () => {
+    shape = session.shape;
+    if (!shape) return;
+    const names = (session.active && session.active.classes) || Array.from({ length: shape.classes }, (_, d) => String(d));
+    $('#step-label').replaceChildren(...names.map((name, d) => new Option(name, String(d))));
     $('#step-index').max = String(shape.test - 1);
-  });
+  };
+  session.addEventListener('facts', refreshShape);
   session.addEventListener('active', () => {
+    refreshShape();
     current = null;
     buttons();
     compute(); // the next step of the model now active (after Apply: SGD by hand)
