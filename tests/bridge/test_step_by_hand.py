@@ -18,11 +18,9 @@ WRONG_RELU = ("import numpy as np\n"
 
 
 @pytest.fixture
-def walk(shape, digits, default_model_text, typed):
-    s = WorkerState(json.dumps(shape))
-    s.load_data(typed(digits[0]), typed(digits[1]))
-    s.load_model(default_model_text)
-    return s
+def walk(session):
+    """The worker's state (conftest's ``session``: MNIST's shards loaded, the default model active)."""
+    return session
 
 
 def decode(block):
