@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from py_nn import stepwise
-from pynn_worker import WorkerState
 
 SETTINGS = {"hidden": [256, 128], "optimizer": "sgd", "learningRate": 0.05, "epochs": 1,
             "batchSize": 64, "samples": 256, "seed": 0}
