@@ -29,10 +29,12 @@ export function ownPayload(d, inputs) {
   return { id: d.id, name: d.name || d.id, classes: d.classes.map(String), train: split('train'), test: split('test') };
 }
 
-/** What pynn.datasets() lists for an entry (built-in, or a person's own with arrays). */
+/** What pynn.datasets() lists for an entry: a built-in one ({count, shards} splits), a person's own
+ * as the store lists it (splits as counts) or whole (splits as arrays). */
 function summary(d) {
-  const count = (s) => (typeof s.count === 'number' ? s.count : s.labels.length);
-  return { id: d.id, name: d.name, classes: [...d.classes], train: count(d.train), test: count(d.test), source: d.source, license: d.license };
+  const count = (s) => (typeof s === 'number' ? s : typeof s.count === 'number' ? s.count : s.labels.length);
+  return { id: d.id, name: d.name, classes: [...d.classes], train: count(d.train), test: count(d.test),
+    source: d.source || 'yours', license: d.license || '' };
 }
 
 export const datasetMethods = {
