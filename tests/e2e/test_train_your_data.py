@@ -68,3 +68,23 @@ def test_train_on_an_imported_kaggle_csv_learns_its_digits(app, digits):
     assert call(app, "pynn.evaluate()")["count"] == 20  # the active model is evaluated on its own test split
     active = call(app, "pynn.activeModel()")
     assert (active["dataset"], active["classes"]) == (imported["id"], [str(d) for d in range(10)])
+
+
+def test_the_train_panel_trains_on_a_data_set_of_yours(app, digits):
+    """As a person would: the data set appears under "Yours" in the Train panel's choice; picking it
+    keeps the active model, and Train makes a new network for its classes."""
+    images = np.concatenate([digits[d] for d in (3, 8)])
+    imported = call(app, f"pynn.importDataset({as_file_js(kaggle_csv(images, ['three'] * 10 + ['eight'] * 10).encode(), 'threes and eights.csv')})")
+    assert "error" not in imported, imported
+    before = call(app, "pynn.activeModel()")
+    choice = app.page.get_by_role("region", name="Train").get_by_label("Data set")
+    choice.focus()
+    app.page.wait_for_function("() => document.querySelector('#f-dataset optgroup[label=Yours] option')")
+    choice.select_option(imported["id"])
+    assert call(app, "pynn.activeModel()")["fingerprint"] == before["fingerprint"]  # nothing changed yet
+    assert app.field("Training samples").input_value() == str(imported["train"])
+    accuracy = app.train_and_wait(hidden=16, epochs=5, batch=4, lr=0.01, optimizer="adam")
+    active = call(app, "pynn.activeModel()")
+    assert (active["dataset"], active["classes"], active["layers"]) == (imported["id"], ["eight", "three"], [784, 16, 2])
+    assert accuracy.endswith("%")
+    app.snap("trained-on-yours")

@@ -68,10 +68,38 @@ export function mountTrain(session) {
 
   for (const name of OPTIMIZERS) $('#f-optimizer').append(new Option(name, name));
 
+  // Your data sets (Teach panel, "Your data") in their own group of the choice, refreshed when the
+  // choice is opened: picking one keeps the active model; Train then makes a new network for it.
+  const yours = document.createElement('optgroup');
+  yours.label = 'Yours';
+  async function listYours() {
+    const own = (await session.datasets()).filter((d) => !builtInDataset(session.facts, d.id));
+    const chosen = $('#f-dataset').value;
+    yours.replaceChildren(...own.map((d) => new Option(`${d.name} (${d.classes.length} classes)`, d.id)));
+    if (own.length && !yours.parentNode) $('#f-dataset').append(yours);
+    $('#f-dataset').value = chosen;
+    return own;
+  }
+  $('#f-dataset').addEventListener('focus', () => listYours().catch(() => {}));
+
+  /** A data set of yours chosen for the next Train: its counts next to the form. */
+  async function showYours(id) {
+    const d = (await listYours()).find((x) => x.id === id);
+    if (!d) return;
+    $('#f-dataset').value = id;
+    $('#f-samples').value = String(d.train);
+    $('#f-samples-help').textContent = `1 to ${d.train.toLocaleString('en')} samples`;
+    $('#held-out-count').textContent = d.test.toLocaleString('en');
+    $('#f-dataset-help').textContent = `Your data set: ${d.train} training and ${d.test} test samples of ${d.classes.length} classes (${d.classes.join(', ')}). Train makes a new network for it; the active model stays until then.`;
+  }
+
   /** The data set's limits and credit next to the form (`id`: a built-in data set). */
   function showDataset(id) {
     const entry = builtInDataset(session.facts, id);
-    if (!entry) return;
+    if (!entry) {
+      if (id) showYours(id).catch(() => {});
+      return;
+    }
     $('#f-dataset').value = id;
     $('#f-samples-help').textContent = `1 to ${entry.train.count.toLocaleString('en')} samples`;
     $('#held-out-count').textContent = entry.test.count.toLocaleString('en');
@@ -92,6 +120,10 @@ export function mountTrain(session) {
   // picking a data set makes its own model active (the Draw and Inside panels work at once)
   $('#f-dataset').addEventListener('change', async (e) => {
     const id = e.target.value;
+    if (!builtInDataset(session.facts, id)) {
+      showYours(id).catch((err) => ui.showMessage(err.message, 'error'));
+      return;
+    }
     ui.setTrainStatus(`Loading the ${e.target.selectedOptions[0].text} model…`);
     try {
       const active = await session.useDataset(id);
