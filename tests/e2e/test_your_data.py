@@ -49,7 +49,7 @@ def test_a_data_set_drawn_with_the_mouse_survives_a_reload(app):
     expect(message(app)).to_have_text("Draw a cross on the teaching pad first, then add it.")
     app.snap("drawn")
     app.reload()
-    expect(app.field("Data set")).to_have_value("mine-shapes")
+    expect(app.field("Your data set")).to_have_value("mine-shapes")
     expect(app.page.get_by_test_id("ds-count-0")).to_have_text("circle: 5")
     expect(app.page.get_by_test_id("ds-count-1")).to_have_text("cross: 2")
     d = app.page.evaluate("""async () => { const d = await window.pynn.myDataset('mine-shapes');
@@ -103,7 +103,7 @@ def test_when_storage_refuses_the_data_set_is_kept_for_the_visit_and_the_page_sa
     expect(message(app)).to_contain_text('Imported "ones and sevens": 2 classes', timeout=30_000)
     expect(message(app)).to_contain_text("could not be stored in this browser")
     expect(message(app)).to_contain_text("It is kept for this visit; use Export to keep a zip")
-    expect(app.field("Data set").locator("option")).to_have_text(["ones and sevens (2 classes, 6 samples, this visit only: not stored)"])
+    expect(app.field("Your data set").locator("option")).to_have_text(["ones and sevens (2 classes, 6 samples, this visit only: not stored)"])
     add(app, "one", STROKE)  # drawing into it works too, and says it was not stored
     expect(app.page.get_by_test_id("ds-count-0")).to_have_text("one: 4")
     with app.page.expect_download() as dl:  # nothing is lost: Export still writes it all
