@@ -224,6 +224,10 @@ def test_a_python_error_shows_its_line_highlighted_and_keeps_the_model(app):
 
 
 def test_stop_ends_an_endless_loop_and_the_previous_model_still_predicts(app):
+    # the digits' shards first (a run fetches them before its first batch, and a Stop during that
+    # download is answered at once: "Stopped before the first batch"); then the code hangs the worker
+    loaded = app.page.evaluate("() => window.pynn.fit({hidden: [64], epochs: 2, samples: 5000}).then((r) => r.committed)")
+    assert loaded is True
     before, _ = start_training_with(app, ENDLESS)
     stop = app.page.get_by_role("button", name="Stop").last  # the Code panel's Stop
     expect(stop).to_be_enabled(timeout=30_000)
