@@ -88,3 +88,20 @@ def test_the_train_panel_trains_on_a_data_set_of_yours(app, digits):
     assert (active["dataset"], active["classes"], active["layers"]) == (imported["id"], ["eight", "three"], [784, 16, 2])
     assert accuracy.endswith("%")
     app.snap("trained-on-yours")
+
+
+def test_continue_training_a_model_of_your_data_set_on_it(app, digits):
+    """"Or continue one": a model trained on your data set trains further on it (a copy of the
+    active model, the same layers and classes), and stays that data set's model."""
+    images = np.concatenate([digits[d] for d in (2, 5)])
+    imported = call(app, f"pynn.importDataset({as_file_js(kaggle_csv(images, ['two'] * 10 + ['five'] * 10).encode(), 'twos and fives.csv')})")
+    assert "error" not in imported, imported
+    first = train_on(app, imported["id"], imported["train"])
+    assert first["committed"], first
+    trained = call(app, "pynn.activeModel()")
+    more = call(app, f"pynn.fit({json.dumps({'dataset': imported['id'], 'continueTraining': True, 'epochs': 2, 'batchSize': 8, 'samples': imported['train'], 'learningRate': 0.001, 'optimizer': 'adam', 'data': 'mnist'})})")
+    assert "error" not in more and more["committed"], more
+    after = call(app, "pynn.activeModel()")
+    assert (after["dataset"], after["classes"], after["layers"]) == (imported["id"], ["five", "two"], trained["layers"])
+    assert after["fingerprint"] != trained["fingerprint"]  # it trained further
+    assert more["evaluation"]["count"] == imported["test"]
