@@ -247,3 +247,9 @@ class App:
     def expect_error_message(self, pattern, timeout=15_000):
         expect(self.message).to_have_attribute("data-kind", "error", timeout=timeout)
         expect(self.message).to_have_text(pattern, timeout=timeout)
+
+
+def pynn_call(app: App, expression: str):
+    """Await ``expression`` (``pynn`` = window.pynn) in the page: its value, or {"error": message}."""
+    return app.page.evaluate(f"""async () => {{ const pynn = window.pynn;
+        try {{ return await ({expression}); }} catch (e) {{ return {{error: e.message}}; }} }}""")

@@ -13,16 +13,11 @@ import zipfile
 import numpy as np
 import pytest
 
+from app_page import pynn_call as call
 from dataset_files import as_file_js, kaggle_csv, png, scanned, zip_bytes
 
 CLASSES = {"zero": 0, "one": 1, "two": 2}
 PER_CLASS = 10
-
-
-def call(app, expression: str):
-    """Await ``expression`` (``pynn`` = window.pynn) in the page: its value, or {"error": message}."""
-    return app.page.evaluate(f"""async () => {{ const pynn = window.pynn;
-        try {{ return await ({expression}); }} catch (e) {{ return {{error: e.message}}; }} }}""")
 
 
 def pixels(app, dataset_id: str) -> dict:

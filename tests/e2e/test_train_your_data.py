@@ -10,15 +10,10 @@ import json
 import numpy as np
 import pytest
 
+from app_page import pynn_call as call
 from dataset_files import as_file_js, kaggle_csv, png, scanned, zip_bytes
 
 FIT = {"hidden": [32], "epochs": 8, "batchSize": 8, "optimizer": "adam", "learningRate": 0.01, "seed": 1}
-
-
-def call(app, expression: str):
-    """Await ``expression`` (``pynn`` = window.pynn) in the page: its value, or {"error": message}."""
-    return app.page.evaluate(f"""async () => {{ const pynn = window.pynn;
-        try {{ return await ({expression}); }} catch (e) {{ return {{error: e.message, stack: e.stack}}; }} }}""")
 
 
 @pytest.fixture(scope="module")

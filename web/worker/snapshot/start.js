@@ -5,9 +5,6 @@
 import { openSnapshot, recorder, saveInBackground } from './store.js';
 import { restore } from './restore.js';
 
-/** saveInBackground's answer as the "snapshot" event's payload: {state: "saved" | "none", error?, bytes?}. */
-const asResult = (r) => (r && typeof r === 'object' ? r : r ? { state: 'saved' } : { state: 'none', error: 'the snapshot could not be written (see the console)' });
-
 /**
  * runtime → packages + py_nn (`install`) → the worker's Python (`importPython`), or runtime (restored) → the worker's Python. A snapshot that
  * fails in any way is deleted (`reset()` forgets the half-started Python) and the normal start
@@ -50,7 +47,6 @@ export async function startPython({ buildId, dirs, timed, stages, runtime, insta
     return { how: 'none', error, discard };
   }
   const saved = new Promise((resolve) => setTimeout(resolve, 0)) // after the init reply
-    .then(() => saveInBackground(captured, buildId))
-    .then(asResult, (err) => ({ state: 'none', error: String((err && err.message) || err) }));
+    .then(() => saveInBackground(captured, buildId)); // {state: "saved" | "none", error?, bytes}: it never rejects
   return { how: 'saving', saved, discard };
 }
