@@ -20,11 +20,14 @@ Three kernels compute them:
   operand goes through a temporary). Anything else (float64, transposed or strided views,
   other types) goes to ``einsum``, with the same result within float32 rounding.
 
-Where the browser runs relaxed SIMD (Chromium does; Node 20 only behind a flag), the wheel's
-second build of the same source, ``sgemm-relaxed.wasm`` (fused multiply-add), is loaded
-instead when it is shipped; a runtime that cannot compile it gets ``sgemm.wasm``
-(``simd_variant()`` names the file in use). The side module is loaded on the first product, not at import. If it cannot be loaded, the
-products fall back to ``einsum`` for good, ``active`` becomes ``"einsum"`` and
+The wheel also ships a second build of the same source, ``sgemm-relaxed.wasm`` (relaxed SIMD:
+fused multiply-add, about 10% faster epochs where the engine has it). It is NOT the default:
+relaxed SIMD lets each engine choose whether to fuse, so the same seed would train other
+weights in another browser (Chromium fuses, Safari's engine has no relaxed SIMD). The plain
+build rounds the same way in every engine, so a seed means the same weights everywhere;
+``use("simd", relaxed=True)`` opts into the fast one (``simd_variant()`` names the file in
+use). The side module is loaded on the first product, not at import. If it cannot be
+loaded, the products fall back to ``einsum`` for good, ``active`` becomes ``"einsum"`` and
 ``simd_error()`` says why; nothing crashes. ``use(name)`` switches the kernel (benchmarks,
 tests); ``gemm()`` is the accumulating form ``out = alpha * op(a) @ op(b) + beta * out``.
 """
@@ -34,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 SIMD_FILE = Path(__file__).with_name("_simd") / "sgemm.wasm"
-RELAXED_NAME = "sgemm-relaxed.wasm"         # optional, next to SIMD_FILE; tried first
+RELAXED_NAME = "sgemm-relaxed.wasm"         # optional, next to SIMD_FILE; opt-in (see above)
 _F32 = np.dtype(np.float32)
 _NN, _TN, _NT = 0, 1, 2                     # the side module's ``trans`` codes
 
@@ -91,7 +94,7 @@ class _SimdLibrary:
         self.work_addr = writable_address(self.work)
 
 
-_simd_state = {"lib": None, "error": None}
+_simd_state = {"lib": None, "error": None, "loaded": {}}   # lib: the build the products use
 
 
 def simd_available():
@@ -117,22 +120,41 @@ def simd_variant():
     return lib.path.name if lib is not None else None
 
 
+def _library(path):
+    """The side module at ``path``, loaded on first use and kept (raises if it cannot load)."""
+    loaded = _simd_state["loaded"]
+    if path.name not in loaded:
+        loaded[path.name] = _SimdLibrary(path)
+    return loaded[path.name]
+
+
 def _load_simd():
     """The loaded library, loading it now if needed; ``None`` (and an error) if it cannot."""
     if _simd_state["lib"] is None and _simd_state["error"] is None:
         try:
             if not SIMD_FILE.exists():
                 raise FileNotFoundError(f"{SIMD_FILE} is missing")
-            lib, relaxed = None, SIMD_FILE.with_name(RELAXED_NAME)
-            if relaxed.exists():
-                try:
-                    lib = _SimdLibrary(relaxed)
-                except Exception as error:    # no relaxed SIMD here (e.g. Node 20): plain
-                    _simd_state["relaxed_error"] = f"{type(error).__name__}: {error}"
-            _simd_state["lib"] = lib or _SimdLibrary(SIMD_FILE)
+            _simd_state["lib"] = _library(SIMD_FILE)
         except Exception as error:            # any failure means: use einsum instead
             _simd_state["error"] = f"could not load {SIMD_FILE.name}: {type(error).__name__}: {error}"
     return _simd_state["lib"]
+
+
+def _use_relaxed(relaxed):
+    """Point the SIMD products at the relaxed build (``relaxed``) or the plain one; raises
+    ValueError (and keeps the build in use) when the relaxed build is absent or cannot load."""
+    if not relaxed:
+        _simd_state["lib"] = _library(SIMD_FILE)
+        return
+    path = SIMD_FILE.with_name(RELAXED_NAME)
+    if not path.exists():
+        raise ValueError(f"relaxed=True: {RELAXED_NAME} is not in this wheel (it was built without "
+                         f"LLVM 16+). Use kernels.use('simd') instead.")
+    try:
+        _simd_state["lib"] = _library(path)
+    except Exception as error:                # e.g. Node 20 without --experimental-wasm-relaxed-simd
+        raise ValueError(f"relaxed=True: this engine cannot run relaxed SIMD ({type(error).__name__}: "
+                         f"{error}). Use kernels.use('simd') instead.") from None
 
 
 def _operand(x, writable_address):
@@ -232,10 +254,12 @@ active = default()
 mm, mm_tn, mm_nt = _KERNELS[active]
 
 
-def use(name="auto"):
+def use(name="auto", relaxed=False):
     """Select the kernel: ``"auto"`` (per platform, see ``default()``), ``"einsum"``,
     ``"matmul"`` or ``"simd"`` (WebAssembly only; loaded now, so that a failure shows here).
-    Returns the name now active."""
+    ``relaxed=True`` (with ``"simd"``, or ``"auto"`` where that is simd) runs the relaxed-SIMD
+    build: faster, but its weights differ from engine to engine (see the module's docstring).
+    Returns the name now active; on a ValueError nothing changes."""
     global active, mm, mm_tn, mm_nt
     choice = default() if name == "auto" else name
     if choice not in _KERNELS:
@@ -243,6 +267,10 @@ def use(name="auto"):
     if choice == "simd" and (not simd_available() or _load_simd() is None):
         raise ValueError(f"The 'simd' kernel cannot be used: {simd_error()}. "
                          f"Use 'auto', 'einsum' or 'matmul' instead.")
+    if relaxed and choice != "simd":
+        raise ValueError(f"relaxed=True applies to the 'simd' kernel only; got {choice!r}.")
+    if choice == "simd":
+        _use_relaxed(relaxed)
     active = choice
     mm, mm_tn, mm_nt = _KERNELS[choice]
     return active

@@ -15,6 +15,7 @@ import shutil
 import threading
 from pathlib import Path
 
+from tools.fit_reference import LESSON_HASH
 from tools.env import BuildError, clean_env, info, require_tool, run, section
 from tools.paths import ARTIFACTS, SITE, TESTS
 from tools.suites import junit_counts, node_test, run_pytest
@@ -86,7 +87,8 @@ def run_engine_tests(results):
     ensure_engines()
     ensure_node_modules()
     server, url = serve_site()
-    env = clean_env(PYNN_BASE_URL=url, PYNN_ARTIFACTS=ARTIFACTS, PYNN_DIGIT_STROKES=digit_strokes())
+    env = clean_env(PYNN_BASE_URL=url, PYNN_ARTIFACTS=ARTIFACTS, PYNN_DIGIT_STROKES=digit_strokes(),
+                    PYNN_SITE_DIR=SITE, PYNN_LESSON_HASH=LESSON_HASH)
     try:
         section("Firefox ESR (puppeteer-core, WebDriver BiDi)")
         results.append(("e2e (Firefox)", *node_test([ENGINES / "firefox.mjs"], ARTIFACTS / "firefox.xml",

@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import _serve
+from tools.fit_reference import LESSON_HASH, reference_fit, training_config
 
 TEMPLATE_LINE = "def my_leaky_relu(z):"  # a line of the Code panel's "leaky ReLU" template
 FORM = {"Hidden layers": "32, 16", "Epochs": "1", "Batch size": "50", "Training samples": "1000",
@@ -53,6 +54,23 @@ def train(app):
     fingerprint = app.page.get_by_test_id("fingerprint")
     expect(fingerprint).to_have_text(FINGERPRINT)
     return fingerprint.inner_text()
+
+
+def test_a_lesson_link_trains_bit_for_bit_the_weights_pyodide_in_node_trains(open_app):
+    """Every engine runs the plain SIMD kernel (the relaxed one rounds per engine), so the run a
+    link describes gives the same weights here as in Pyodide under Node, Firefox and WebKit
+    (tests/engines check those against the same reference)."""
+    app = open_app(load=False)
+    app.page.goto(app.base_url + "/" + LESSON_HASH)
+    app.wait_ready()
+    assert app.page.evaluate("() => window.pynn.ready.then((r) => r.kernelVariant)") == "simd"
+    shown = train(app)
+    model = app.page.evaluate("async () => (await window.pynn.exportModel({download: false})).text()")
+    config = training_config(model)
+    assert (config["seed"], config["hidden"], config["samples"]) == (7, [16], 500), config
+    reference = reference_fit(config)
+    assert reference["variant"] == "sgemm.wasm", reference
+    assert shown == f"weights {reference['fingerprint']}", (shown, reference, config)
 
 
 def test_a_lesson_link_opens_in_a_fresh_context_with_the_same_setup_and_trains_the_same_weights(open_app):

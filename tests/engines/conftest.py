@@ -54,10 +54,10 @@ class Browser:
             "const done = arguments[arguments.length - 1];"
             f"({PROBES[name]})(arguments[0]).then(done, (e) => done({{error: String(e)}}));", arg)
 
-    def visit(self, how="open"):
-        """Open the site (or reload it) and wait for Ready; what pynn.ready reported."""
+    def visit(self, how="open", path="/"):
+        """Open the site at ``path`` (or reload it) and wait for Ready; what pynn.ready reported."""
         if how == "open":
-            self.driver.get(self.base_url + "/")
+            self.driver.get(self.base_url + path)
         else:
             self.driver.refresh()
         self.probe("errors")  # from here on (WebKitWebDriver passes on no console messages)

@@ -4,8 +4,12 @@
 //   PYNN_BASE_URL       the served site            PYNN_ARTIFACTS  screenshots, logs, timings
 //   PYNN_DIGIT_STROKES  DIGIT_STROKES of tests/e2e/conftest.py as JSON
 //   PYNN_FIREFOX        the browser (default /usr/bin/firefox-esr)
+//   PYNN_LESSON_HASH    the lesson link every engine trains (tools/fit_reference.py)
+//   PYNN_SITE_DIR       the built site (the reference run in Pyodide in Node reads its wheel)
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
 
@@ -18,6 +22,8 @@ const ARTIFACTS = need('PYNN_ARTIFACTS');
 const STROKES = JSON.parse(need('PYNN_DIGIT_STROKES'));
 const FIREFOX = process.env.PYNN_FIREFOX || '/usr/bin/firefox-esr';
 const SNAPSHOT_FOLDER = 'pynn-snapshots';
+const LESSON_HASH = need('PYNN_LESSON_HASH');
+const SITE_DIR = need('PYNN_SITE_DIR');
 const READY_MS = 90_000;
 const MODEL = 'firefox-model';
 
@@ -118,4 +124,23 @@ step('a saved model is loaded by name after a reload and becomes active', async 
   await visit('reload');
   await page.click(`button[aria-label="Load ${MODEL}"]`);
   assert.match(await probe('activeModel', { want: MODEL, timeoutMs: 30_000 }), new RegExp(MODEL));
+});
+
+step('a lesson link trains bit for bit the weights Pyodide in Node trains for the same run', async () => {
+  await page.goto('about:blank');
+  await page.goto(`${BASE_URL}/${LESSON_HASH}`);
+  const ready = await probe('ready', READY_MS);
+  assert.ok(!ready.error, ready.error);
+  await probe('watchTrain');
+  await page.click('#train');
+  const done = await probe('trainFinished', 180_000);
+  assert.ok(!done.error && done.kind !== 'error', JSON.stringify(done));
+  const { fingerprint, model } = await probe('lessonModel');
+  const { stopped, seconds, ...config } = JSON.parse(model).metadata.training;
+  const wheel = path.join(SITE_DIR, JSON.parse(readFileSync(path.join(SITE_DIR, 'build.json'), 'utf8')).wheel);
+  const script = new URL('../pyodide/fit_fingerprint.mjs', import.meta.url).pathname;
+  const out = execFileSync(process.execPath, [script, '--site', SITE_DIR, '--wheel', wheel, '--config', JSON.stringify(config)], { encoding: 'utf8', timeout: 300_000 });
+  const reference = JSON.parse(out.trim().split('\n').pop());
+  assert.equal(config.seed, 7, `the lesson's seed did not reach the run: ${JSON.stringify(config)}`);
+  assert.equal(fingerprint, reference.fingerprint, `Firefox trained ${fingerprint}, Pyodide in Node ${reference.fingerprint} (${reference.variant}) for ${JSON.stringify(config)}`);
 });

@@ -98,3 +98,11 @@ async ({ want, timeoutMs }) => {
   while (!shown().includes(want) && performance.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 100));
   return shown();
 }
+
+// @probe lessonModel
+// After a run: the active model's weights fingerprint and its file's text (metadata.training is
+// the configuration the run received).
+async () => {
+  const model = await window.pynn.exportModel({ download: false });
+  return { fingerprint: window.pynn.activeModel().fingerprint, model: await model.text() };
+}

@@ -9,9 +9,14 @@ import json
 import os
 import re
 import runpy
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import SNAPSHOT_FOLDER
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tools.fit_reference import LESSON_HASH, reference_fit, training_config  # noqa: E402
 
 MODEL = "webkit-model"
 # DIGIT_STROKES of tests/e2e/conftest.py (tools/engines.py passes them as JSON)
@@ -66,6 +71,22 @@ def test_saved_model_loads_after_reload(page):
     page.visit("reload")
     page.click(f'button[aria-label="Load {MODEL}"]')
     assert MODEL in page.probe("activeModel", {"want": MODEL, "timeoutMs": 30_000})
+
+
+def test_a_lesson_link_trains_the_weights_pyodide_in_node_trains(page):
+    """Safari's engine has no relaxed SIMD; with the plain kernel everywhere, the same link and
+    seed give bit-identical weights here, in Chromium, in Firefox and in Pyodide under Node."""
+    page.driver.get("about:blank")
+    page.visit("open", "/" + LESSON_HASH)
+    page.probe("watchTrain")
+    page.click("#train")
+    done = page.probe("trainFinished", 180_000)
+    assert "error" not in done and done["kind"] != "error", done
+    trained = page.probe("lessonModel")
+    config = training_config(trained["model"])
+    assert config["seed"] == 7, config
+    reference = reference_fit(config)
+    assert trained["fingerprint"] == reference["fingerprint"], (trained["fingerprint"], reference, config)
 
 
 def test_private_session_without_opfs_starts_normally(private):

@@ -160,7 +160,8 @@ class WorkerState(StepByHandMixin, TrainingMixin, InsideMixin, codemodel.CodeMod
 
         A first tiny product loads the SIMD kernel now (a load failure falls back to einsum
         for good), so the kernel named is the one predictions and training really use; the
-        variant says whether the relaxed-SIMD build (fused multiply-add) loaded or the plain one."""
+        variant says whether the plain SIMD build runs (the default everywhere) or the opt-in
+        relaxed one (fused multiply-add)."""
         one = np.ones((1, 1), dtype=np.float32)
         py_nn.kernels.mm(one, one, out=np.empty((1, 1), dtype=np.float32))
         kernel = py_nn.kernels.active
