@@ -36,6 +36,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from app_page import ARTIFACTS, READY_TIMEOUT_MS, ROOT, SNAPSHOT_FOLDER, App  # noqa: F401 (tests import them from here)
 
+if str(ROOT) not in sys.path:  # the tests import tools.* (tools/serve.py, tools/fit_reference.py)
+    sys.path.insert(0, str(ROOT))
+
 # build.py test passes these; the defaults are the same places
 SITE = Path(os.environ.get("PYNN_SITE_DIR") or ROOT / "site")
 CHROMIUM = os.environ.get("PYNN_CHROMIUM") or "/usr/bin/chromium"
@@ -62,8 +65,6 @@ def site_dir() -> Path:
 
 def _serve(directory: Path):
     """Serve `directory` with tools.serve.make_server on a free local port; returns (server, url)."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     try:
         from tools.serve import make_server
     except ImportError as exc:  # pragma: no cover - depends on tools/serve.py
