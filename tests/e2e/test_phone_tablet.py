@@ -3,45 +3,35 @@ browser lays it out (Playwright's is_mobile, has_touch and the device's pixel ra
 finger: strokes are real touch events (touchStart, touchMove, touchEnd through the DevTools
 protocol), buttons are tapped. In each state (drawn, trained, taught, Inside open) nothing is wider
 than the screen and every visible control is at least 44x44 CSS px, apart from the exceptions WCAG
-2.5.5 allows, listed in EXEMPT with the reason. The same checks in WebKitGTK: tests/engines."""
+2.5.5 allows (screens.py). The same checks in WebKitGTK: tests/engines/test_webkit.py."""
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-DEVICES = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3},
-    "tablet": {"viewport": {"width": 820, "height": 1180}, "device_scale_factor": 2},
-}
-MIN_TARGET = 44  # CSS px, WCAG 2.5.5 (Target Size, Enhanced)
-# selector -> why WCAG 2.5.5 allows a smaller target there
-EXEMPT = {
-    ".cm-click td[role=button]": "a cell of Inside's confusion matrix: the True digit and Predicted menus "
-                                 "beside it (44 px) show the same digits ('equivalent')",
-    "p a[href]": "a link inside a sentence ('inline')",
-}
+from screens import EXEMPT, MIN_TARGET, SCREENS, fit_problems
+
 PROBES = {part.split("\n", 1)[0].strip(): part.split("\n", 1)[1]
           for part in (Path(__file__).parents[1] / "engines" / "probes.js").read_text().split("// @probe ")[1:]}
 
 
-@pytest.fixture(params=list(DEVICES))
+@pytest.fixture(params=list(SCREENS))
 def device(request, open_app):
     """The app on a phone or a tablet with a touch screen, Ready."""
-    app = open_app(is_mobile=True, has_touch=True, **DEVICES[request.param])
-    app.width = DEVICES[request.param]["viewport"]["width"]
+    screen = SCREENS[request.param]
+    app = open_app(is_mobile=True, has_touch=True, device_scale_factor=screen["scale"],
+                   viewport={"width": screen["width"], "height": screen["height"]})
+    app.width = screen["width"]
     return app
 
 
 def assert_fits(app, state):
     """Nothing wider than the screen, no control below 44x44 px but the exempt ones; the report."""
-    r = app.page.evaluate(f"({PROBES['fits']})", {"min": MIN_TARGET, "exempt": list(EXEMPT), "screen": app.width})
-    # a mobile browser widens its layout viewport to content that does not fit: innerWidth stays the screen's
-    assert r["innerWidth"] == app.width, f"{state}: the layout viewport grew to {r['innerWidth']} px: {r['wide']}"
-    assert r["scrollWidth"] <= r["innerWidth"], f"{state}: the page is {r['scrollWidth']} px wide: {r['wide']}"
-    assert r["wide"] == [], f"{state}: elements pass the screen's right edge ({app.width} px): {r['wide']}"
-    assert r["small"] == [], f"{state}: touch targets below {MIN_TARGET}x{MIN_TARGET} px: {r['small']}"
-    return r
+    report = app.page.evaluate(f"({PROBES['fits']})", {"min": MIN_TARGET, "exempt": list(EXEMPT), "screen": app.width})
+    problems = fit_problems(report, app.width, state)
+    assert not problems, "\n".join(problems)
+    return report
 
 
 def test_a_finger_draws_on_a_pad_as_wide_as_fits(device):

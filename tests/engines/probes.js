@@ -52,6 +52,26 @@ async () => {
   return { x, y, width, height };
 }
 
+// @probe boxOf
+// Scroll the element `css` into the middle of the view; its box in viewport pixels.
+async (css) => {
+  const el = document.querySelector(css);
+  el.scrollIntoView({ block: 'center' });
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const { x, y, width, height } = el.getBoundingClientRect();
+  return { x, y, width, height };
+}
+
+// @probe pointerTypes
+// The pointer types of the pointerdown events on the page since the first call (e.g. "touch").
+async () => {
+  if (!window.__enginePointers) {
+    const seen = (window.__enginePointers = []);
+    document.addEventListener('pointerdown', (e) => seen.push(e.pointerType), true);
+  }
+  return window.__enginePointers;
+}
+
 // @probe prediction
 // Wait until the page shows `want` as the prediction (it predicts while drawing and on release);
 // returns what it shows then, or last, and the ink on the pad.
