@@ -39,10 +39,12 @@ def test_a_finger_draws_on_a_pad_as_wide_as_fits(device):
     panel = device.page.locator(".panel-draw").bounding_box()
     # the pad takes the panel's width (less its padding and border), up to 400 px
     assert pad["width"] >= min(400, panel["width"] - 40) and abs(pad["width"] - pad["height"]) < 1, (pad, panel)
-    device.pad.scroll_into_view_if_needed()
+    # the pad at the top of the screen: the prediction is on the same screen
+    device.pad.evaluate("pad => pad.scrollIntoView({block: 'start'})")
     before = device.page.evaluate("() => scrollY")
     device.touch_draw("1")
     expect(device.prediction).to_have_text("1", timeout=15_000)
+    expect(device.prediction).to_be_in_viewport(ratio=1)
     assert device.pad_ink() > 1000, "the finger stroke left no ink on the pad"
     assert device.page.evaluate("() => scrollY") == before, "drawing on the pad scrolled the page"
     assert max(range(10), key=lambda d: float(device.settled_probs()[d])) == 1
