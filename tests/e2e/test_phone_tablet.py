@@ -1,7 +1,8 @@
 """Phones and tablets in Chromium: the page at 390x844 (a phone) and 820x1180 (a tablet) as a mobile
 browser lays it out (Playwright's is_mobile, has_touch and the device's pixel ratio), used with a
 finger: strokes are real touch events (touchStart, touchMove, touchEnd through the DevTools
-protocol), buttons are tapped. In each state (drawn, trained, taught, Inside open) nothing is wider
+protocol), buttons are tapped. In each state (drawn, trained, taught, Inside open, one step by hand
+and the code editor open) nothing is wider
 than the screen and every visible control is at least 44x44 CSS px, apart from the exceptions WCAG
 2.5.5 allows (screens.py). The same checks in WebKitGTK: tests/engines/test_webkit.py."""
 import re
@@ -95,3 +96,15 @@ def test_inside_opens_and_fits(device):
     report = assert_fits(device, "Inside open")
     # the exceptions are the confusion matrix's cells (its menus do the same), nothing else
     assert report["exempted"] and all(e.startswith("td") for e in report["exempted"]), report["exempted"]
+
+
+def test_step_by_hand_and_code_open_and_fit(device):
+    device.touch_draw("7")
+    device.page.locator("#step > summary").tap()
+    device.button("Compute the step").tap()
+    expect(device.page.get_by_test_id("step-stages").locator(".step-stage").first).to_be_visible(timeout=60_000)
+    device.button("Open the code editor").tap()
+    expect(device.page.get_by_test_id("code-editor").locator(".cm-content")).to_be_visible(timeout=30_000)
+    report = assert_fits(device, "one step by hand and the code editor open")
+    # the exceptions: links inside the Code panel's sentences (the wheel, the data set's files)
+    assert all(e.startswith("a") for e in report["exempted"]), report["exempted"]
