@@ -2,9 +2,9 @@
 browser lays it out (Playwright's is_mobile, has_touch and the device's pixel ratio), used with a
 finger: strokes are real touch events (touchStart, touchMove, touchEnd through the DevTools
 protocol), buttons are tapped. In each state (drawn, trained, taught, Inside open, one step by hand
-and the code editor open) nothing is wider
-than the screen and every visible control is at least 44x44 CSS px, apart from the exceptions WCAG
-2.5.5 allows (screens.py). The same checks in WebKitGTK: tests/engines/test_webkit.py."""
+and the code editor open) nothing is wider than the screen and every visible control is at least
+44x44 CSS px, apart from the exceptions WCAG 2.5.5 allows (screens.py). The same checks in WebKitGTK:
+tests/engines/test_webkit.py."""
 import re
 from pathlib import Path
 
