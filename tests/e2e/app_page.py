@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -120,18 +121,23 @@ class App:
             """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                      let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
 
-    def touch_draw(self, digit: str):
-        """Draw a digit with a finger: real touch events through the DevTools protocol."""
-        self.pad.scroll_into_view_if_needed()
-        box = self.pad.bounding_box()
+    def touch_draw(self, digit: str, pad=None):
+        """Draw a digit with a finger on ``pad`` (the Draw pad by default): real touch events
+        through the DevTools protocol (touchStart, touchMove per point, touchEnd) at a touch screen's pace
+        (a tap that follows a stroke faster than any hand would is dropped by Chromium)."""
+        pad = pad or self.pad
+        pad.scroll_into_view_if_needed()
+        box = pad.bounding_box()
         cdp = self.page.context.new_cdp_session(self.page)
         try:
             for stroke in DIGIT_STROKES[digit]:
                 pts = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
-                for i, (x, y) in enumerate(pts):
+                # at a touch screen's pace (60 events a second); the finger rests before it lifts
+                for i, (x, y) in enumerate(pts + pts[-1:] * 3):
                     cdp.send("Input.dispatchTouchEvent", {
                         "type": "touchStart" if i == 0 else "touchMove",
                         "touchPoints": [{"x": x, "y": y, "id": 1, "radiusX": 2, "radiusY": 2, "force": 1}]})
+                    time.sleep(1 / 60)
                 cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         finally:
             cdp.detach()

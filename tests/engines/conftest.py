@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -70,9 +72,11 @@ class Browser:
         self.errors = self.probe("errors")
         return self.errors
 
-    def stroke(self, box, points):
-        """One mouse stroke through ``points`` (x, y in 0..1 of ``box``), one W3C action chain."""
-        actions = ActionBuilder(self.driver, duration=5)
+    def stroke(self, box, points, pointer="mouse"):
+        """One stroke through ``points`` (x, y in 0..1 of ``box``), one W3C action chain of a
+        ``pointer`` ("mouse" or "touch": WebKitGTK's WebKitWebDriver delivers "touch" as mouse events)."""
+        kind = interaction.POINTER_TOUCH if pointer == "touch" else interaction.POINTER_MOUSE
+        actions = ActionBuilder(self.driver, mouse=PointerInput(kind, pointer), duration=5)
         at = [(round(box["x"] + x * box["width"]), round(box["y"] + y * box["height"])) for x, y in points]
         actions.pointer_action.move_to_location(*at[0]).pointer_down()
         for x, y in at[1:]:
@@ -80,12 +84,17 @@ class Browser:
         actions.pointer_action.pointer_up()
         actions.perform()
 
-    def draw_and_read(self, digit, strokes):
-        """Draw ``strokes`` on the cleared pad with the mouse; what the page reads (probe prediction)."""
+    def draw_and_read(self, digit, strokes, pointer="mouse"):
+        """Draw ``strokes`` on the cleared pad; what the page reads (probe prediction)."""
         box = self.probe("padBox")
         for stroke in strokes:
-            self.stroke(box, stroke)
+            self.stroke(box, stroke, pointer)
         return self.probe("prediction", {"want": digit, "timeoutMs": 20_000})
+
+    def tap(self, css):
+        """Touch ``css`` at its centre (scrolled into view) and lift: one W3C touch action chain."""
+        box = self.probe("boxOf", css)
+        self.stroke(box, [(0.5, 0.5)], "touch")
 
     def type_into(self, css, text):
         field = self.driver.find_element(By.CSS_SELECTOR, css)
@@ -117,7 +126,8 @@ def display():
     log = ARTIFACTS / "engines-xvfb.log"
     read, write = os.pipe()
     with open(log, "wb") as out:
-        proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        # 1280 px tall: a tablet's window (820x1180, test_webkit.py) fits on the screen
+        proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1280x24", "-nolisten", "tcp"],
                                 pass_fds=[write], stdout=out, stderr=out)
     os.close(write)
     with os.fdopen(read, "rb") as numbers:  # until the newline: Xvfb dies if we close early

@@ -52,6 +52,26 @@ async () => {
   return { x, y, width, height };
 }
 
+// @probe boxOf
+// Scroll the element `css` into the middle of the view; its box in viewport pixels.
+async (css) => {
+  const el = document.querySelector(css);
+  el.scrollIntoView({ block: 'center' });
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const { x, y, width, height } = el.getBoundingClientRect();
+  return { x, y, width, height };
+}
+
+// @probe pointerTypes
+// The pointer types of the pointerdown events on the page since the first call (e.g. "touch").
+async () => {
+  if (!window.__enginePointers) {
+    const seen = (window.__enginePointers = []);
+    document.addEventListener('pointerdown', (e) => seen.push(e.pointerType), true);
+  }
+  return window.__enginePointers;
+}
+
 // @probe prediction
 // Wait until the page shows `want` as the prediction (it predicts while drawing and on release);
 // returns what it shows then, or last, and the ink on the pad.
@@ -105,4 +125,56 @@ async ({ want, timeoutMs }) => {
 async () => {
   const model = await window.pynn.exportModel({ download: false });
   return { fingerprint: window.pynn.activeModel().fingerprint, model: await model.text() };
+
+// @probe fits
+// What does not fit a phone or tablet screen: the page's scroll width against innerWidth, every
+// visible element whose right edge passes the screen (not counting what a scroll box of its own
+// clips), and every visible control (button, input, select, textarea, link, summary, role=button)
+// smaller than `min` CSS px, a radio or checkbox measured with its label; `screen` is the screen's
+// width (a mobile browser widens innerWidth to content that does not fit). `exempt` is a list of
+// CSS selectors of the exceptions WCAG 2.5.5 allows (inline links in a sentence, a target with an
+// equivalent control of full size); they are reported apart, so a test can check they are few.
+async ({ min, exempt, screen }) => {
+  const width = screen || document.documentElement.clientWidth;
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1 || r.right <= 0 || el.closest('.visually-hidden, [hidden], dialog:not([open])')) return false;
+    for (let e = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      if (s.visibility === 'hidden' || s.display === 'none' || (e !== el && e.tagName === 'DETAILS' && !e.open
+          && !el.closest('summary'))) return false;
+    }
+    return true;
+  };
+  const name = (el) => {
+    const id = el.id ? `#${el.id}` : '';
+    const cls = typeof el.className === 'string' && el.className ? `.${el.className.trim().split(/\s+/).join('.')}` : '';
+    const text = (el.getAttribute('aria-label') || el.textContent || el.value || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    return `${el.tagName.toLowerCase()}${id}${cls} "${text}"`;
+  };
+  // an element inside a box that scrolls or clips sideways is seen only within that box
+  const clipRight = (el) => {
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible') return e.getBoundingClientRect().right;
+    }
+    return Infinity;
+  };
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (!shown(el)) continue;
+    const right = Math.min(el.getBoundingClientRect().right, clipRight(el));
+    if (right > width + 0.5) wide.push(`${name(el)} ends at ${Math.round(right)}`);
+  }
+  const small = [];
+  const exempted = [];
+  const controls = 'button, input:not([type=hidden]), select, textarea, a[href], summary, [role=button]';
+  for (const el of document.body.querySelectorAll(controls)) {
+    if (!shown(el)) continue;
+    const target = el.matches('input[type=radio], input[type=checkbox]') && el.closest('label') || el;
+    const r = target.getBoundingClientRect();
+    if (r.width >= min - 0.5 && r.height >= min - 0.5) continue;
+    const what = `${name(el)} ${Math.round(r.width)}x${Math.round(r.height)}`;
+    (exempt.some((sel) => el.matches(sel)) ? exempted : small).push(what);
+  }
+  return { width, innerWidth, scrollWidth: document.documentElement.scrollWidth, wide, small, exempted };
 }
