@@ -41,7 +41,8 @@ export function keepFocus(root = document.body) {
   });
   const check = () => {
     const now = document.activeElement;
-    if (!last || (now && now !== document.body) || focusable(last)) return;
+    // lost: on <body>, or still on a control just disabled (Chromium moves it to <body> later)
+    if (!last || (now && now !== document.body && now !== last) || focusable(last)) return;
     const next = replacement(last, parts);
     if (next) next.focus();
   };
