@@ -2,7 +2,7 @@
 Space, typing), asserting where focus is along the way: a held-out test digit instead of
 drawing, its prediction, a short training run (focus is handed from Train to Stop and stays in the
 panel when the run ends), Inside opened (focus stays on its toggle, as a disclosure keeps it),
-a model saved by name."""
+a model saved by name and deleted (focus stays in the panel)."""
 from __future__ import annotations
 
 import re
@@ -74,7 +74,7 @@ def test_ready_to_a_saved_model_with_the_keyboard_only(app):
     page.keyboard.press("Enter")
     expect(page.locator("#inside")).to_have_attribute("open", "")
     assert focused(app, toggle)
-    expect(page.get_by_test_id("live-layer-1")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("live-layer-1")).to_be_visible(timeout=90_000)  # after the mistakes (a busy machine: slow)
 
     # save the trained model by name (back up the page with Shift+Tab): Enter in the field submits
     name = app.field("Model name")
@@ -83,7 +83,31 @@ def test_ready_to_a_saved_model_with_the_keyboard_only(app):
     page.keyboard.press("Enter")
     expect(app.saved_item("by-keyboard")).to_be_visible(timeout=15_000)
     assert focus_is_in(app, ".panel-models")
+    # Delete removes its own button (the list is drawn anew): focus stays in the Models panel
+    delete = page.get_by_role("button", name="Delete by-keyboard", exact=True)
+    tab_to(app, delete, path)
+    page.keyboard.press("Enter")
+    expect(app.saved_item("by-keyboard")).to_have_count(0)
+    page.wait_for_function("() => document.activeElement !== document.body")
+    assert focus_is_in(app, ".panel-models"), page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)")
 
     # the Tab path follows the page's order: the skip link, Draw, then Train's fields, then Train
     order = [path.index(x) for x in ("Skip to the drawing pad", "Use a test digit", "f-epochs", "f-samples", "train")]
     assert order == sorted(order), path
+
+
+def test_teach_a_sample_with_the_keyboard_only(app):
+    """The teaching pad without a pointer: a held-out digit on it, then its digit's button."""
+    page = app.page
+    path: list = []
+    use = page.get_by_role("button", name="Use a test digit on the teaching pad", exact=True)
+    tab_to(app, use, path)
+    page.keyboard.press("Enter")
+    note = page.locator("#teach-test-digits .test-digit-note")
+    expect(note).to_have_text(re.compile(r"labelled \d$"))
+    digit = note.inner_text()[-1]
+    expect(page.get_by_test_id(f"count-{digit}")).to_have_attribute("aria-label", f"{digit}: 0 samples")
+    tab_to(app, page.get_by_role("button", name=f"This is a {digit}", exact=True), path)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("teach-message")).to_have_text(f"Kept as a {digit}. Draw the next one.")
+    expect(page.get_by_test_id(f"count-{digit}")).to_have_attribute("aria-label", f"{digit}: 1 sample")

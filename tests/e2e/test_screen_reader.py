@@ -89,7 +89,7 @@ def test_a_model_change_is_announced(open_app):
 def canvases_without_text(app) -> list[str]:
     """Canvases a screen reader cannot read: no role="img" with a label, nor inside a labelled button."""
     return app.page.evaluate("""() => [...document.querySelectorAll('canvas')].filter((c) => {
-        if (c.closest('[hidden]') || !c.getClientRects().length) return false;
+        if (c.closest('[hidden]') || !c.getClientRects().length || c.parentElement.closest('[role="img"]')) return false;
         const button = c.closest('button');
         if (button) return !button.getAttribute('aria-label');
         return c.getAttribute('role') !== 'img' || !(c.getAttribute('aria-label') || '').trim();
@@ -112,7 +112,7 @@ def test_every_chart_and_heat_map_has_a_text_alternative(app):
     assert table_rows(app, "probs-table") == [[str(d), bars[d]] for d in range(10)]
 
     app.page.locator("#inside > summary").click()
-    expect(app.page.get_by_test_id("live-layer-1")).to_be_visible(timeout=30_000)
+    expect(app.page.get_by_test_id("live-layer-1")).to_be_visible(timeout=90_000)  # after the mistakes
     units = app.page.get_by_test_id("neuron-grid").get_by_role("button")
     expect(units).to_have_count(256, timeout=30_000)  # the default model: 784-256-128-10
     neurons = table_rows(app, "neuron-grid-table")
@@ -132,4 +132,6 @@ def test_every_chart_and_heat_map_has_a_text_alternative(app):
     expect(jac.locator("tbody tr")).to_have_count(10)
     expect(app.page.get_by_test_id("stage-jacobian").locator("canvas")).to_have_attribute(
         "aria-label", re.compile(r"Jacobian.*: min -?[\d.e-]+, max [\d.e-]+, mean"))
+    app.page.get_by_test_id("neuron-grid").get_by_role("button").nth(3).click()  # one neuron, large
+    expect(app.page.get_by_test_id("neuron-detail").get_by_role("img")).to_have_count(10, timeout=30_000)
     assert canvases_without_text(app) == []

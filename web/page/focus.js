@@ -39,10 +39,17 @@ export function keepFocus(root = document.body) {
     parts = [];
     for (let p = last.parentElement && last.parentElement.closest(PARTS); p; p = p.parentElement && p.parentElement.closest(PARTS)) parts.push(p);
   });
+  // a click elsewhere (on text, on the page) moves focus on purpose: forget the control it left
+  document.addEventListener('pointerdown', () => {
+    last = null;
+  }, true);
   const check = () => {
+    if (!last) return;
     const now = document.activeElement;
-    // lost: on <body>, or still on a control just disabled (Chromium moves it to <body> later)
-    if (!last || (now && now !== document.body && now !== last) || focusable(last)) return;
+    // lost: on <body>, or still on a control just disabled (Chromium moves it to <body> later).
+    // Cheap tests first: this runs after every change to the page, and getClientRects() lays it out.
+    if (now === last ? !last.disabled : now && now !== document.body) return;
+    if (focusable(last)) return;
     const next = replacement(last, parts);
     if (next) next.focus();
   };

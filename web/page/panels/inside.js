@@ -225,6 +225,8 @@ export function mountInside(session) {
       const li = document.createElement('li');
       const c = document.createElement('canvas');
       drawDigit(c, Uint8Array.from(d.pixels), shape.side);
+      c.setAttribute('role', 'img');
+      c.setAttribute('aria-label', `Held-out ${nameOf(d.label)}`);
       const cap = document.createElement('span');
       cap.textContent = nameOf(d.label);
       li.append(c, cap);
