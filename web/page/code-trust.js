@@ -4,7 +4,7 @@
 // code-store.js, so the same code is not asked about again; any change to it is a new hash.
 
 import { $ } from './ui.js';
-import { focusable } from './focus.js';
+import { focusable } from './a11y/focus.js';
 
 /**
  * An `askTrust(code)` for session.importModel: `code` is {source, sha256, claimed, matches, lines}

@@ -15,7 +15,7 @@ import { mountCode } from './panels/code.js';
 import { createCodeStore } from './code-store.js';
 import { createTrustAsker } from './code-trust.js';
 import { mountShare } from './share/mount.js';
-import { keepFocus } from './focus.js';
+import { keepFocus } from './a11y/focus.js';
 
 const session = getSession();
 mountStatus(session);

@@ -5,9 +5,9 @@
 
 import { createPad, toMnist, drawPreview } from '../draw.js';
 import * as ui from '../ui.js';
-import { announce, whenRested, TEXT as SAY } from '../announce.js';
-import { mountTestDigits } from '../test-digits.js';
-import { tableToggle } from '../text-alt.js';
+import { announce, whenRested, TEXT as SAY } from '../a11y/announce.js';
+import { mountTestDigits } from '../a11y/test-digits.js';
+import { tableToggle } from '../a11y/text-alt.js';
 
 export const TEXT = {
   probsCaption: 'Probability of each class',
@@ -36,7 +36,7 @@ export function mountDraw(session) {
   let lastPredict = 0;
   let rafPending = false;
   let finalPending = false;
-  // a screen reader hears the prediction once per drawing, when it rests (announce.js)
+  // a screen reader hears the prediction once per drawing, when it rests (a11y/announce.js)
   const rested = whenRested();
   let drawingNo = 0; // a new drawing: each stroke that starts, Clear, a test digit
   let stroking = false;

@@ -7,7 +7,7 @@
 import { toMnist } from '../draw.js';
 import { drawWeights, drawStrip, drawDigit, drawHistogram, diverging, gridShape, neuronOrder, symmetricMax } from '../inside-draw.js';
 import * as ui from '../ui.js';
-import { stats, summarize, tableToggle } from '../text-alt.js';
+import { stats, summarize, tableToggle } from '../a11y/text-alt.js';
 
 export const TEXT = {
   neuronsCaption: "Each first-layer neuron's 784 weights: min, max, mean",
@@ -38,7 +38,7 @@ export function mountInside(session) {
   let mistakesGen = 0;
 
   const open = () => root.open && session.state === 'ready';
-  // the pictures' numbers, as tables on demand (text-alt.js)
+  // the pictures' numbers, as tables on demand (a11y/text-alt.js)
   const tables = {};
   for (const [key, testid, caption] of [['live', 'live-layers', TEXT.liveCaption], ['neurons', 'neuron-grid', TEXT.neuronsCaption], ['hist', 'histograms', TEXT.histCaption]]) {
     tables[key] = tableToggle(caption, `${testid}-table`);

@@ -7,8 +7,8 @@ import { drawDigit } from '../inside-draw.js';
 import { countByDigit } from '../examples.js';
 import pynn, { getExamples } from '../pynn.js';
 import * as ui from '../ui.js';
-import { announce } from '../announce.js';
-import { mountTestDigits, TEXT as DIGITS } from '../test-digits.js';
+import { announce } from '../a11y/announce.js';
+import { mountTestDigits, TEXT as DIGITS } from '../a11y/test-digits.js';
 
 const { $ } = ui;
 

@@ -8,8 +8,8 @@ import * as ui from '../ui.js';
 import pynn from '../pynn.js';
 import { mountRunControls, readAugment } from './run-controls.js';
 import { builtInDataset, credit } from '../../shared/datasets.js';
-import { announce, TEXT as SAY } from '../announce.js';
-import { tableToggle, TEXT as ALT } from '../text-alt.js';
+import { announce, TEXT as SAY } from '../a11y/announce.js';
+import { tableToggle, TEXT as ALT } from '../a11y/text-alt.js';
 
 const { $ } = ui;
 const FIELD_IDS = {

@@ -6,7 +6,7 @@
 
 import { drawStrip, drawWeights, drawDigit, diverging, heat, symmetricMax } from '../inside-draw.js';
 import { isSummary, shapeText, row, column, byMagnitude, pageOf } from './arrays.js';
-import { summarize, tableToggle } from '../text-alt.js';
+import { summarize, tableToggle } from '../a11y/text-alt.js';
 
 // A derivative whose largest relative error against float64 central differences is above this is
 // marked wrong. Correct ones stay below 1e-2 (the default model on 1,000 held-out digits, each with

@@ -3,7 +3,7 @@
 // drawn, and Previous/Next step through them. Everything that reads a pad (the prediction, Inside,
 // the step by hand, Teach) then has an input without a pointer.
 
-import pynn from './pynn.js';
+import pynn from '../pynn.js';
 
 export const TEXT = {
   use: 'Use a test digit',

@@ -3,7 +3,7 @@
 // (a batch's loss, each live re-predict) stay out of it; the panels announce when something
 // rests or ends: a prediction once the drawing rests, each epoch, the end of a run, a model change.
 
-import { $ } from './ui.js';
+import { $ } from '../ui.js';
 
 export const TEXT = {
   prediction: (name, sure) => `Prediction: ${name}, ${sure} sure`,
