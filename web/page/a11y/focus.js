@@ -48,10 +48,14 @@ export function keepFocus(root = document.body) {
     const now = document.activeElement;
     // lost: on <body>, or still on a control just disabled (Chromium moves it to <body> later).
     // Cheap tests first: this runs after every change to the page, and getClientRects() lays it out.
-    if (now === last ? !last.disabled : now && now !== document.body) return;
+    if (now === last ? !last.disabled && !last.closest('[hidden]') : now && now !== document.body) return;
     if (focusable(last)) return;
     const next = replacement(last, parts);
     if (next) next.focus();
   };
+  // focus that leaves for nowhere (not a click: that forgot `last`) is checked once it settled
+  document.addEventListener('focusout', (e) => {
+    if (!e.relatedTarget) requestAnimationFrame(check);
+  });
   new MutationObserver(check).observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['disabled', 'hidden', 'open'] });
 }
