@@ -4,6 +4,7 @@
 // code-store.js, so the same code is not asked about again; any change to it is a new hash.
 
 import { $ } from './ui.js';
+import { focusable } from './a11y/focus.js';
 
 /**
  * An `askTrust(code)` for session.importModel: `code` is {source, sha256, claimed, matches, lines}
@@ -28,12 +29,14 @@ export function createTrustAsker(store) {
       li.textContent = line || ' ';
       return li;
     }));
+    const opener = document.activeElement; // focus goes back there when the dialog closes
     const yes = await new Promise((resolve) => {
       const done = (answer) => {
         dialog.removeEventListener('close', onClose);
         $('#trust-run').removeEventListener('click', onYes);
         $('#trust-decline').removeEventListener('click', onNo);
         if (dialog.open) dialog.close();
+        if (focusable(opener)) opener.focus();
         resolve(answer);
       };
       const onYes = () => done(true);

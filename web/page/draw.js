@@ -12,7 +12,7 @@ export const MARGIN = 4; // MNIST's empty border around the digit's box, in pixe
 
 /**
  * Make `canvas` a drawing pad. Calls onStroke() while drawing and onEnd() on release.
- * Returns {clear(), isEmpty(), setSide(side), canvas}; setSide records the network's input side
+ * Returns {clear(), isEmpty(), putImage(pixels, side), setSide(side), canvas}; setSide records the network's input side
  * on the canvas (data-side), where toMnist(canvas) reads it.
  */
 export function createPad(canvas, { onStroke = () => {}, onEnd = () => {}, onStart = () => {} } = {}) {
@@ -130,6 +130,21 @@ export function createPad(canvas, { onStroke = () => {}, onEnd = () => {}, onSta
       empty = true;
     },
     isEmpty: () => empty,
+    /** Show `pixels` (side x side, ink 0..1: a held-out sample) as if drawn: scaled up, anti-aliased. */
+    putImage(pixels, side) {
+      resize();
+      const small = document.createElement('canvas');
+      small.width = side;
+      small.height = side;
+      const img = new ImageData(side, side);
+      for (let i = 0; i < side * side; i++) img.data[i * 4 + 3] = Math.round(Math.max(0, Math.min(1, pixels[i])) * 255);
+      small.getContext('2d').putImageData(img, 0, 0);
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+      empty = !pixels.some((v) => v > 0);
+      canvas.dispatchEvent(new Event('input')); // as a stroke's pointerup: Inside and the step follow
+    },
     setSide(side) {
       canvas.dataset.side = String(side);
     },

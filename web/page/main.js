@@ -15,6 +15,7 @@ import { mountCode } from './panels/code.js';
 import { createCodeStore } from './code-store.js';
 import { createTrustAsker } from './code-trust.js';
 import { mountShare } from './share/mount.js';
+import { keepFocus } from './a11y/focus.js';
 
 const session = getSession();
 mountStatus(session);
@@ -28,6 +29,7 @@ mountInside(session);
 mountStep(session);
 mountCode(session, { train, store: codeStore, download: saveFile });
 mountShare(session, { download: saveFile, askTrust: createTrustAsker(codeStore) }); // links, embed, ?model=, publish
+keepFocus(); // an action that removes or disables the focused control hands focus on, not to <body>
 
 // another tab saved or deleted a model: show the same list here
 window.addEventListener('storage', (e) => session.externalChange(e.key));

@@ -5,6 +5,14 @@
 
 import { createPad, toMnist, drawPreview } from '../draw.js';
 import * as ui from '../ui.js';
+import { announce, whenRested, TEXT as SAY } from '../a11y/announce.js';
+import { mountTestDigits } from '../a11y/test-digits.js';
+import { tableToggle } from '../a11y/text-alt.js';
+
+export const TEXT = {
+  probsCaption: 'Probability of each class',
+  probsHeaders: ['Class', 'Probability'],
+};
 
 const { $ } = ui;
 const PREDICT_EVERY_MS = 100;
@@ -13,6 +21,11 @@ const PREDICT_EVERY_MS = 100;
 export function mountDraw(session) {
   const probsEl = $('#probs');
   const previewEl = $('[data-testid="preview"]');
+  const probsTable = tableToggle(TEXT.probsCaption, 'probs-table');
+  probsEl.after(probsTable.el);
+  /** The bars' numbers as a table (`probabilities`: null for none yet). */
+  const tabulate = (probabilities) => probsTable.set(TEXT.probsHeaders,
+    probabilities ? JSON.parse(probsEl.dataset.classes).map((name, d) => [name, ui.pct(probabilities[d])]) : []);
   let side = null; // from build.json, once read
   // what an empty pad asks for: a digit for MNIST's models, else one of the active model's classes
   const drawFirst = () => (session.datasetId === 'mnist' ? 'Draw a digit first' : `Draw something first: ${session.active.classes.join(', ')}`);
@@ -23,14 +36,26 @@ export function mountDraw(session) {
   let lastPredict = 0;
   let rafPending = false;
   let finalPending = false;
+  // a screen reader hears the prediction once per drawing, when it rests (a11y/announce.js)
+  const rested = whenRested();
+  let drawingNo = 0; // a new drawing: each stroke that starts, Clear, a test digit
+  let stroking = false;
 
   const pad = createPad($('#pad'), {
-    onStart: () => ui.setDrawMessage(''),
+    onStart: () => {
+      ui.setDrawMessage('');
+      drawingNo++;
+      stroking = true;
+      rested.cancel();
+    },
     onStroke: () => {
       dirty = true;
       schedule();
     },
-    onEnd: () => predictNow(),
+    onEnd: () => {
+      stroking = false;
+      predictNow();
+    },
   });
 
   /** Predict the drawing without the while-drawing throttle: a stroke ended or the model changed. */
@@ -61,6 +86,7 @@ export function mountDraw(session) {
   function clearPrediction() {
     ui.renderPrediction(null);
     ui.renderProbabilities(probsEl, null);
+    tabulate(null);
   }
 
   async function runPrediction(explicit) {
@@ -88,7 +114,11 @@ export function mountDraw(session) {
       if (gen !== generation) return;
       ui.renderPrediction(res.className, res.probabilities[res.label]);
       ui.renderProbabilities(probsEl, res.probabilities, res.label);
+      tabulate(res.probabilities);
       ui.setDrawMessage('');
+      const said = SAY.prediction(ui.className(res.className), ui.pct(res.probabilities[res.label]));
+      if (explicit) announce(said); // the Predict button: heard at once
+      else if (!stroking) rested.later(drawingNo, said);
       session.emit('prediction', res); // an embedding host hears of it (share/embed.js)
     } catch (err) {
       if (explicit || gen === generation) ui.setDrawMessage(err.message);
@@ -127,6 +157,8 @@ export function mountDraw(session) {
 
   $('#clear').addEventListener('click', () => {
     generation++;
+    drawingNo++;
+    rested.cancel();
     pad.clear();
     dirty = false;
     if (side !== null) drawPreview(previewEl, null, side);
@@ -134,4 +166,19 @@ export function mountDraw(session) {
     ui.setDrawMessage(drawFirst());
   });
   $('#predict').addEventListener('click', () => runPrediction(true));
+
+  mountTestDigits($('#draw-test-digits'), {
+    pad,
+    session,
+    onPut: () => {
+      generation++; // an answer for the drawing before it is not shown
+      drawingNo++;
+      ui.setDrawMessage('');
+      predictNow();
+    },
+    onError: (err) => {
+      ui.setDrawMessage(err.message);
+      announce(err.message);
+    },
+  });
 }

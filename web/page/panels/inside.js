@@ -7,6 +7,16 @@
 import { toMnist } from '../draw.js';
 import { drawWeights, drawStrip, drawDigit, drawHistogram, diverging, gridShape, neuronOrder, symmetricMax } from '../inside-draw.js';
 import * as ui from '../ui.js';
+import { stats, summarize, tableToggle } from '../a11y/text-alt.js';
+
+export const TEXT = {
+  neuronsCaption: "Each first-layer neuron's 784 weights: min, max, mean",
+  neuronsHeaders: ['Neuron', 'Min', 'Max', 'Mean', 'Fires on your drawing'],
+  liveCaption: 'Each layer on your drawing: its values',
+  liveHeaders: ['Layer', 'Units', 'Above 0', 'Min', 'Max', 'Mean'],
+  histCaption: 'Weights per bin: how many at the start of training and now',
+  histHeaders: ['Layer and bin', 'At the start', 'Now'],
+};
 
 const { $ } = ui;
 const LIVE_EVERY_MS = 120;
@@ -28,6 +38,12 @@ export function mountInside(session) {
   let mistakesGen = 0;
 
   const open = () => root.open && session.state === 'ready';
+  // the pictures' numbers, as tables on demand (a11y/text-alt.js)
+  const tables = {};
+  for (const [key, testid, caption] of [['live', 'live-layers', TEXT.liveCaption], ['neurons', 'neuron-grid', TEXT.neuronsCaption], ['hist', 'histograms', TEXT.histCaption]]) {
+    tables[key] = tableToggle(caption, `${testid}-table`);
+    $(`[data-testid="${testid}"]`).after(tables[key].el);
+  }
 
   // --- overview: summary, confusion + per-class, histograms ---------------------------------------
   async function refresh() {
@@ -158,6 +174,8 @@ export function mountInside(session) {
       box.append(fig);
       drawHistogram(c, { edges: h.edges, counts: h.now }, h.start ? { edges: h.edges, counts: h.start } : null);
     }
+    tables.hist.set(TEXT.histHeaders, hists.flatMap((h) => h.now.map((count, k) =>
+      [`Layer ${h.layer}: ${fmt(h.edges[k])} to ${fmt(h.edges[k + 1])}`, h.start ? h.start[k] : '–', count])));
   }
 
   // --- first-layer neurons ---------------------------------------------------------------------------
@@ -168,18 +186,23 @@ export function mountInside(session) {
     const order = neuronOrder(n, $('#neuron-sort').value, lastFirst);
     const max = symmetricMax(weights.weights); // one scale for all: compare neurons by colour
     grid.textContent = '';
+    const rows = [];
     for (const j of order) {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'neuron';
       const act = lastFirst ? ` fires ${fmt(lastFirst[j], 2)} on your drawing` : '';
-      b.setAttribute('aria-label', `Neuron ${j}${act}`);
+      const w = weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs);
+      b.setAttribute('aria-label', `Neuron ${j}${act}; weights ${summarize(w)}`);
+      const s = stats(w);
+      rows.push([j, s.min, s.max, s.mean, lastFirst ? lastFirst[j] : '–']);
       const c = document.createElement('canvas');
-      drawWeights(c, weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs), shape.side, max);
+      drawWeights(c, w, shape.side, max);
       b.append(c);
       b.addEventListener('click', () => showNeuron(j));
       grid.append(b);
     }
+    tables.neurons.set(TEXT.neuronsHeaders, rows);
   }
 
   async function showNeuron(j) {
@@ -191,7 +214,7 @@ export function mountInside(session) {
     const big = document.createElement('canvas');
     big.className = 'neuron-big';
     big.setAttribute('role', 'img');
-    big.setAttribute('aria-label', `Neuron ${j}'s weights, large`);
+    big.setAttribute('aria-label', `Neuron ${j}'s weights, large: ${summarize(weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs))}`);
     drawWeights(big, weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs), shape.side);
     const row = document.createElement('ul');
     row.className = 'top-digits';
@@ -202,6 +225,8 @@ export function mountInside(session) {
       const li = document.createElement('li');
       const c = document.createElement('canvas');
       drawDigit(c, Uint8Array.from(d.pixels), shape.side);
+      c.setAttribute('role', 'img');
+      c.setAttribute('aria-label', `Held-out ${nameOf(d.label)}`);
       const cap = document.createElement('span');
       cap.textContent = nameOf(d.label);
       li.append(c, cap);
@@ -222,6 +247,7 @@ export function mountInside(session) {
     if (empty) {
       lastFirst = null;
       box.textContent = '';
+      tables.live.set(TEXT.liveHeaders, []);
       $('#live-hint').hidden = false;
       return;
     }
@@ -286,6 +312,9 @@ export function mountInside(session) {
       probs.append(li);
     });
     box.append(probs);
+    const row = (name, v) => [name, v.length, v.filter((x) => x > 0).length, ...Object.values(stats(v))];
+    tables.live.set(TEXT.liveHeaders, [...res.layers.map((l, i) => row(`Hidden layer ${i + 1}`, l.activations)),
+      row('Output logits', res.logits), row('Softmax', res.probabilities)]);
   }
 
   function scheduleLive() {
@@ -299,6 +328,7 @@ export function mountInside(session) {
     if (ev.buttons) scheduleLive();
   });
   padEl.addEventListener('pointerup', () => setTimeout(live, 0));
+  padEl.addEventListener('input', () => setTimeout(live, 0)); // a test digit put on the pad
   $('#clear').addEventListener('click', () => setTimeout(live, 0));
 
   for (let d = 0; d < 10; d++) {

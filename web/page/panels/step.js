@@ -214,6 +214,7 @@ export function mountStep(session) {
   $('#step-undo').addEventListener('click', undo);
   // the Draw pad: a finished stroke or Clear is a new input
   $('#pad').addEventListener('pointerup', () => setTimeout(() => $('#step-source-pad').checked && fresh(), 0));
+  $('#pad').addEventListener('input', () => $('#step-source-pad').checked && fresh()); // a test digit
   $('#clear').addEventListener('click', () => setTimeout(() => $('#step-source-pad').checked && fresh(), 0));
 
   root.addEventListener('toggle', () => root.open && compute());

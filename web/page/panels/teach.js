@@ -7,6 +7,8 @@ import { drawDigit } from '../inside-draw.js';
 import { countByDigit } from '../examples.js';
 import pynn, { getExamples } from '../pynn.js';
 import * as ui from '../ui.js';
+import { announce } from '../a11y/announce.js';
+import { mountTestDigits, TEXT as DIGITS } from '../a11y/test-digits.js';
 
 const { $ } = ui;
 
@@ -117,6 +119,8 @@ export function mountTeach(session) {
     }
   });
   padEl.addEventListener('pointerdown', () => padEl.focus({ preventScroll: true }));
+  // no pointer: a held-out digit on the pad, then a digit button (or a key on the pad) keeps it
+  mountTestDigits($('#teach-test-digits'), { pad, session, where: DIGITS.onTeachPad, onPut: () => say(''), onError: (err) => say(err.message, 'error') });
   $('#teach-clear').addEventListener('click', () => {
     pad.clear();
     say('');
@@ -172,9 +176,11 @@ export function mountTeach(session) {
       table.hidden = false;
       const mix = res.oversample ? ` (your samples repeated ${res.oversample}× with random shifts and turns)` : '';
       status.textContent = res.committed ? `Done: the continued model is active${mix}.` : 'Stopped before any batch: the active model is unchanged.';
+      announce(status.textContent); // the status line's batches are not read out; its end is
       if (res.persistError) ui.showMessage(res.persistError, 'error');
     } catch (err) {
       status.textContent = err.message;
+      announce(err.message);
     }
   });
 

@@ -8,6 +8,8 @@ import * as ui from '../ui.js';
 import pynn from '../pynn.js';
 import { mountRunControls, readAugment } from './run-controls.js';
 import { builtInDataset, credit } from '../../shared/datasets.js';
+import { announce, TEXT as SAY } from '../a11y/announce.js';
+import { tableToggle, TEXT as ALT } from '../a11y/text-alt.js';
 
 const { $ } = ui;
 const FIELD_IDS = {
@@ -30,6 +32,10 @@ export function mountTrain(session) {
   const chart = createTrainingChart($('#chart'), $('.chart-fallback'));
   let lrEdited = false;
   let lastBatches = null;
+  const epochTable = tableToggle(ALT.chartCaption, 'chart-table');
+  $('.chart-box').after(epochTable.el);
+  let epochRows = []; // the chart's numbers per finished epoch, for its table and its label
+  let downloadSaid = false;
   const controls = mountRunControls(session, { chart, onProgress: (p) => onProgress(p), readAugment: () => readAugment() });
 
   function showLrNote() {
@@ -128,9 +134,11 @@ export function mountTrain(session) {
     try {
       const active = await session.useDataset(id);
       ui.setTrainStatus(`${active.name} is active: ${active.classes.join(', ')}.`);
+      announce($('[data-testid="train-status"]').textContent);
     } catch (err) {
       ui.setTrainStatus('');
       ui.showMessage(err.message, 'error');
+      announce(err.message);
       showDataset(session.datasetId);
     }
   });
@@ -140,6 +148,8 @@ export function mountTrain(session) {
   function onProgress(p) {
     if (p.type === 'download') {
       ui.setTrainStatus(`${p.text} (${p.samples.toLocaleString('en')} samples)…`);
+      if (!downloadSaid) announce(p.text); // once per run: the shards' progress is on the status line
+      downloadSaid = true;
     } else if (p.type === 'batch') {
       chart.addBatch(p.epoch - 1 + p.batch / p.batches, p.loss, p.accuracy, (p.epoch - 1) * p.batches + p.batch, p.batches);
       lastBatches = p.batches;
@@ -151,10 +161,22 @@ export function mountTrain(session) {
     } else {
       chart.addEpoch(p.epoch, p.valLoss, p.valAccuracy, p.epoch * (lastBatches || 1));
       ui.setProgress(p.progress);
+      showEpoch(p);
     }
   }
 
+  /** An epoch ended: a screen reader hears its accuracy; the chart's table and label get its numbers. */
+  function showEpoch(p) {
+    const acc = p.valAccuracy != null ? p.valAccuracy : p.accuracy;
+    announce(SAY.epoch(p.epoch, p.epochs, ui.pct(acc)));
+    epochRows = epochRows.filter((r) => r[0] !== p.epoch).concat([[p.epoch, p.loss, p.accuracy, p.valLoss, p.valAccuracy]]);
+    const pctOr = (v) => (v == null ? '–' : ui.pct(v));
+    epochTable.set(ALT.chartHeaders, epochRows.map(([n, l, a, vl, va]) => [n, l ?? '–', pctOr(a), vl ?? '–', pctOr(va)]));
+    $('#chart').setAttribute('aria-label', ALT.chartLabel(epochRows.length, ui.pct(acc)));
+  }
+
   function showResult(res, secs) {
+    announce(!res.committed ? SAY.stoppedEarly : SAY.trained(res.stopped, res.history.loss.length, ui.pct(res.evaluation.accuracy)));
     if (!res.committed) {
       ui.setTrainStatus(`Stopped before the first batch finished (${secs} s). The active model is unchanged.`);
       ui.showMessage('Training stopped before any batch finished; the active model is unchanged.', 'info');
@@ -206,6 +228,9 @@ export function mountTrain(session) {
     $('#test-accuracy').textContent = '';
     $('#test-detail').textContent = '';
     chart.reset(config.epochs);
+    epochRows = [];
+    epochTable.set(ALT.chartHeaders, []);
+    downloadSaid = false;
     ui.setProgress(0);
     ui.setTrainStatus(`Starting: ${layers}, ${config.optimizer}, ${config.samples.toLocaleString('en')} samples…`);
     ui.showMessage(`Training a ${layers} network. You can keep drawing: the current model answers until training ends.`, 'info');
@@ -222,6 +247,7 @@ export function mountTrain(session) {
     } catch (err) {
       ui.setTrainStatus('Training did not run.');
       ui.showMessage(err.message, 'error');
+      announce(SAY.failed(err.message));
       throw err;
     }
   }

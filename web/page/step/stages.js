@@ -6,6 +6,7 @@
 
 import { drawStrip, drawWeights, drawDigit, diverging, heat, symmetricMax } from '../inside-draw.js';
 import { isSummary, shapeText, row, column, byMagnitude, pageOf } from './arrays.js';
+import { summarize, tableToggle } from '../a11y/text-alt.js';
 
 // A derivative whose largest relative error against float64 central differences is above this is
 // marked wrong. Correct ones stay below 1e-2 (the default model on 1,000 held-out digits, each with
@@ -13,6 +14,7 @@ import { isSummary, shapeText, row, column, byMagnitude, pageOf } from './arrays
 // where a softmax is confident); a wrong derivative is off by its own size (errors near 1).
 export const MISMATCH = 0.05;
 const TILES_PER_PAGE = 32;
+const TABLE_CELLS = 256; // a heat map this small also offers its numbers as a table
 
 export const fmt = (v, digits = 4) => {
   if (v == null) return '–';
@@ -54,9 +56,10 @@ function numbers(caption, values, testid, heads = null) {
   return el('div', { className: 'table-wrap' }, t);
 }
 
-/** A heat map of a (rows, cols) array: one cell per value, diverging colours, clickable if `onCell`. */
+/** A heat map of a (rows, cols) array: one cell per value, diverging colours, clickable if `onCell`;
+ * its summary in its label, and, when small, its numbers as a table on demand (a fragment). */
 function matrix(label, values, rows, cols, onCell = null, max = symmetricMax(values)) {
-  const c = el('canvas', { className: 'step-map', role: 'img', 'aria-label': label });
+  const c = el('canvas', { className: 'step-map', role: 'img', 'aria-label': `${label}: ${summarize(values)}` });
   drawStrip(c, values, { cols, colour: diverging, max });
   c.style.aspectRatio = `${cols} / ${rows}`;
   if (onCell) {
@@ -68,7 +71,13 @@ function matrix(label, values, rows, cols, onCell = null, max = symmetricMax(val
       onCell(i, j);
     });
   }
-  return c;
+  if (values.length > TABLE_CELLS) return c;
+  const t = tableToggle(`${label} ${shapeText([rows, cols])}`);
+  t.set(['Row', ...Array.from({ length: cols }, (_, j) => String(j))],
+    Array.from({ length: rows }, (_, i) => [i, ...Array.from(values.subarray(i * cols, (i + 1) * cols))]));
+  const out = document.createDocumentFragment();
+  out.append(c, t.el);
+  return out;
 }
 
 const summaryText = (s) => `min ${fmt(s.summary.min)}, max ${fmt(s.summary.max)}, mean ${fmt(s.summary.mean)}, std ${fmt(s.summary.std)}`;
@@ -100,7 +109,7 @@ function forward(step, pixels, side) {
     if (!last) {
       const cols = Math.min(k, 32);
       fig.append(matrix(`z of layer ${i + 1}`, l.z, Math.ceil(k / cols), cols));
-      const a = el('canvas', { className: 'step-map', role: 'img', 'aria-label': `a of layer ${i + 1}` });
+      const a = el('canvas', { className: 'step-map', role: 'img', 'aria-label': `a of layer ${i + 1}: ${summarize(l.a)}` });
       drawStrip(a, l.a, { cols, colour: heat });
       a.style.aspectRatio = `${cols} / ${Math.ceil(k / cols)}`;
       fig.append(a, el('p', { className: 'muted small' }, `${Array.from(l.a).filter((v) => v > 0).length} of ${k} units fire (a > 0)`));
@@ -187,7 +196,7 @@ function firstLayerTiles(g, k, hooks) {
     const part = pageOf(order, page, TILES_PER_PAGE);
     const max = symmetricMax(whole); // one scale for all units
     grid.replaceChildren(...part.items.map((j) => {
-      const c = el('canvas', { className: 'step-tile is-clickable', role: 'img', 'aria-label': `Unit ${j}: db ${fmt(g.db[j])}` });
+      const c = el('canvas', { className: 'step-tile is-clickable', role: 'img', 'aria-label': `Unit ${j}: db ${fmt(g.db[j])}, dW ${summarize(column(whole, j))}` });
       drawWeights(c, column(whole, j), hooks.side, max);
       c.addEventListener('click', (ev) => {
         const box2 = c.getBoundingClientRect();
