@@ -15,7 +15,11 @@ import { mountCode } from './panels/code.js';
 import { createCodeStore } from './code-store.js';
 import { createTrustAsker } from './code-trust.js';
 import { mountShare } from './share/mount.js';
+import { startLanguage } from './i18n/i18n.js';
+import { mountLanguage } from './panels/language.js';
 
+startLanguage(); // first: the panels below write their text in the page's language
+mountLanguage();
 const session = getSession();
 mountStatus(session);
 mountDraw(session);
