@@ -195,7 +195,7 @@ export function mountTrain(session) {
     const n = String(res.history.loss.length);
     const epochs = res.stopped ? { key: 'train.epochsStopped', params: { n } } : n;
     const row = document.createElement('tr');
-    for (const m of [entry ? entry.name : a.dataset, a.layers.join('-'), cfg.optimizer || '', epochs, { key: 'draw.pct', params: { p: { pct: ev.accuracy, digits: 2 } } }]) {
+    for (const m of [entry ? datasetName(entry) : a.dataset, a.layers.join('-'), cfg.optimizer || '', epochs, { key: 'draw.pct', params: { p: { pct: ev.accuracy, digits: 2 } } }]) {
       const td = document.createElement('td');
       ui.show(td, m);
       row.append(td);
