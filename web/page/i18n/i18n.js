@@ -1,4 +1,4 @@
-// i18n/i18n.js: the page's language. One catalog per language (en.js, es.js: keys grouped by panel,
+// i18n/i18n.js: the page's language. One catalog per language (en/, es/: keys grouped by panel,
 // `{name}` placeholders, plurals as {one, other}); `t(key, params)` reads the current one. The
 // language follows the browser (navigator.languages) unless the person chose one in the switcher
 // (kept in localStorage). Text set with `setText`/`setAttr` (and index.html's `data-i18n`,
@@ -8,8 +8,8 @@
 // {pct: 0.931, digits: 1} is a percentage ("93.1%", "93,1 %"); {num: 1.25, digits: 1} a number with
 // that many decimals; {key, params} another message. `count` also picks the plural form.
 
-import en from './en.js';
-import es from './es.js';
+import en from './en/index.js';
+import es from './es/index.js';
 
 /** Each language's catalog, and its name in itself (the switcher's options). */
 export const CATALOGS = Object.freeze({ en, es });
@@ -177,12 +177,15 @@ export function say(m) {
   return m.detail != null ? withDetail(m.key, m.params, m.detail) : t(m.key, m.params);
 }
 
-/** A thrown error as a message: its code's or kind's text when the catalog has one (`errors.<code>`,
- * `errors.kinds.<kind>`), else the `headline` key (a panel's) before the English message. */
+/** A thrown error as a message: its code's text when the catalog has one (`errors.<code>`, filled
+ * from `err.params`), else a headline (`errors.headlines.<code>`, `errors.kinds.<kind>` or the
+ * panel's `headline`) before the English message. */
 export function errorMessage(err, headline = 'errors.generic') {
   const text = (err && err.message) || String(err);
   if (err && err.code && has(`errors.${err.code}`)) return { key: `errors.${err.code}`, params: err.params || {}, text };
-  const key = err && err.kind && has(`errors.kinds.${err.kind}`) ? `errors.kinds.${err.kind}` : headline;
+  let key = headline;
+  if (err && err.code && has(`errors.headlines.${err.code}`)) key = `errors.headlines.${err.code}`;
+  else if (err && err.kind && has(`errors.kinds.${err.kind}`)) key = `errors.kinds.${err.kind}`;
   return { key, detail: text, text };
 }
 

@@ -61,7 +61,9 @@ export function mountInside(session) {
     const tb = document.createElement('tbody');
     for (const r of rows) {
       const tr = document.createElement('tr');
-      const cells = [r.name, `${r.shape[0]}→${r.shape[1]}`, num(r.params), r.activation, fmt(r.min), fmt(r.max), fmt(r.mean, 4), fmt(r.std),
+      const hidden = /^hidden (\d+)$/.exec(r.name);
+      const name = hidden ? T('inside.hiddenN', { n: hidden[1] }) : r.name === 'output' ? T('inside.output') : r.name;
+      const cells = [name, `${r.shape[0]}→${r.shape[1]}`, num(r.params), r.activation, fmt(r.min), fmt(r.max), fmt(r.mean, 4), fmt(r.std),
         r.deadShare == null ? '–' : ui.pct(r.deadShare)];
       cells.forEach((c, i) => {
         const td = document.createElement(i === 0 ? 'th' : 'td');

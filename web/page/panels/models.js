@@ -49,7 +49,7 @@ export function mountModels(session, { download, askTrust = null }) {
       const m = await session.load(name);
       ui.showMessage({ key: 'models.loaded', params: { name, layers: ui.describeLayers(m.layers) } }, 'info');
     } catch (err) {
-      ui.showMessage(errorMessage(err), 'error');
+      ui.showMessage(errorMessage(err, 'models.loadFailed'), 'error');
     }
   }
 
@@ -58,7 +58,7 @@ export function mountModels(session, { download, askTrust = null }) {
     try {
       removed = session.remove(name);
     } catch (err) {
-      ui.showMessage(errorMessage(err), 'error');
+      ui.showMessage(errorMessage(err, 'models.deleteFailed'), 'error');
       return;
     }
     ui.showMessage({ key: 'models.deleted', params: { name } }, 'info', {
@@ -68,7 +68,7 @@ export function mountModels(session, { download, askTrust = null }) {
           session.restoreRemoved(name, removed.text);
           ui.showMessage({ key: 'models.restored', params: { name } }, 'info');
         } catch (err) {
-          ui.showMessage(errorMessage(err), 'error');
+          ui.showMessage(errorMessage(err, 'models.restoreFailedShort'), 'error');
         }
       },
     });
@@ -106,7 +106,7 @@ export function mountModels(session, { download, askTrust = null }) {
       const res = await session.save(input.value);
       ui.showMessage({ key: res.replaced ? 'models.replaced' : 'models.savedNamed', params: { name: res.name, size: formatSize(res.chars) } }, 'info');
     } catch (err) {
-      ui.showMessage(errorMessage(err), 'error');
+      ui.showMessage(errorMessage(err, 'models.saveFailed'), 'error');
       if (err.code === 'name') input.focus();
     } finally {
       updateButtons();
@@ -119,7 +119,7 @@ export function mountModels(session, { download, askTrust = null }) {
       download(file);
       ui.showMessage({ key: 'models.exported', params: { file: file.name, size: formatSize(file.size) } }, 'info');
     } catch (err) {
-      ui.showMessage(errorMessage(err), 'error');
+      ui.showMessage(errorMessage(err, 'models.exportFailed'), 'error');
     }
   });
 
@@ -136,7 +136,7 @@ export function mountModels(session, { download, askTrust = null }) {
       }
       ui.showMessage({ key: 'models.imported', params: { name: res.name, layers: ui.describeLayers(res.layers) } }, 'info');
     } catch (err) {
-      ui.showMessage(errorMessage(err), 'error');
+      ui.showMessage(errorMessage(err, 'models.importFailed'), 'error');
     }
   });
 
