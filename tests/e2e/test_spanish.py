@@ -99,11 +99,15 @@ def test_spanish_browser_trains_draws_and_looks_inside_in_spanish(open_app):
     expect(page.locator("#confidence")).to_have_text(re.compile(r"^\d+,\d\u00a0% de seguridad$"))
     assert_spanish(page, english, "after drawing")
 
-    # Inside, Teach and Code
+    # Inside, the step by hand, Teach and Code
     page.get_by_text("Dentro de la red", exact=True).click()
     expect(page.get_by_test_id("model-summary")).to_contain_text("Capa", timeout=60_000)
     expect(page.get_by_test_id("mistakes").locator("li").first).to_be_visible(timeout=60_000)
     assert_spanish(page, english, "with Inside open")
+    page.get_by_text("Un paso a mano", exact=True).click()
+    expect(page.get_by_test_id("step-status")).to_contain_text("Recorrido: el modelo activo", timeout=60_000)
+    expect(page.get_by_test_id("stage-after")).to_be_visible()
+    assert_spanish(page, english, "with the step by hand open")
     page.get_by_label("Panel de enseñanza", exact=True).scroll_into_view_if_needed()
     expect(page.get_by_role("button", name="Es un 3", exact=True)).to_be_visible()
     assert_spanish(page, english, "at Teach")

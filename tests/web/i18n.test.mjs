@@ -65,6 +65,10 @@ test('every data-i18n key of index.html is in the catalogs', () => {
   assert.ok(keys.length > 150, `only ${keys.length} keys found`);
   const missing = keys.filter((k) => !(k in en));
   assert.deepEqual(missing, [], 'index.html uses keys that the catalogs do not have');
+  // a translated element's whole text is replaced: it must hold text only, no child elements
+  const withChildren = [...html.matchAll(/<(\w+)[^>]*\sdata-i18n="([^"]+)"[^>]*>([^]*?)<\/\1>/g)]
+    .filter((m) => m[3].includes('<')).map((m) => m[2]);
+  assert.deepEqual(withChildren, [], 'data-i18n elements with child elements');
 });
 
 test('every catalog key written in web/page is in the catalogs', () => {

@@ -2,7 +2,7 @@
 // + 2 steps by hand") shown in the page's language. The names themselves stay English: they are
 // data (stored, exported, returned by window.pynn); only what the page shows is translated.
 
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 
 // what the page appends to a name, longest first, and what it starts a name with
 const SUFFIXES = [
@@ -36,7 +36,5 @@ export function modelName(name) {
 
 /** A built-in data set's name in the current language (`datasets.<id>`), else its own name. */
 export function datasetName(entry) {
-  const key = `datasets.${entry.id}`;
-  const text = t(key);
-  return text === key ? entry.name : text;
+  return has(`datasets.${entry.id}`) ? t(`datasets.${entry.id}`) : entry.name;
 }

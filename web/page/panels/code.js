@@ -8,7 +8,7 @@ import { validateFitConfig, fitDefaults } from '../../shared/fit-options.js';
 import { builtInDataset } from '../../shared/datasets.js';
 import { createEditor, loadCodeMirror } from '../code-editor.js';
 import * as ui from '../ui.js';
-import { errorMessage, setText, t } from '../i18n/i18n.js';
+import { errorMessage, has, setText, t } from '../i18n/i18n.js';
 
 const { $ } = ui;
 const SAVE_DELAY_MS = 400;
@@ -111,7 +111,7 @@ export function mountCode(session, { train, store, download }) {
         select.replaceChildren(generated);
         for (const [key, tpl] of Object.entries(templates)) {
           const option = new Option(tpl.title, key);
-          if (t(`code.templates.${key}`) !== `code.templates.${key}`) setText(option, `code.templates.${key}`);
+          if (has(`code.templates.${key}`)) setText(option, `code.templates.${key}`); // the worker's title, translated
           select.append(option);
         }
         const kept = store.readDraft();

@@ -8,7 +8,7 @@ import * as ui from '../ui.js';
 import pynn from '../pynn.js';
 import { mountRunControls, readAugment } from './run-controls.js';
 import { builtInDataset } from '../../shared/datasets.js';
-import { errorMessage, setAttr, setText, t } from '../i18n/i18n.js';
+import { errorMessage, has, setAttr, setText, t } from '../i18n/i18n.js';
 import { datasetName, modelName } from '../i18n/names.js';
 
 const { $ } = ui;
@@ -112,8 +112,8 @@ export function mountTrain(session) {
 
   session.addEventListener('facts', (e) => {
     for (const d of e.detail.datasets) {
-      const option = new Option(datasetName(d), d.id);
-      setText(option, `datasets.${d.id}`);
+      const option = new Option(d.name, d.id);
+      if (has(`datasets.${d.id}`)) setText(option, `datasets.${d.id}`); // a built-in data set's name in the page's language
       $('#f-dataset').append(option);
     }
     const defaults = fitDefaults(session.shape);

@@ -32,7 +32,7 @@ export default {
     thisIs: 'This is a {digit}',
     drawFirst: 'Draw a digit on the teaching pad first, then say which it is.',
     kept: 'Kept as a {digit}. Draw the next one.',
-    notStored: 'Not stored in this browser',
+    notStored: 'A problem with this browser\'s storage',
     countLabel: { one: '{digit}: {count} sample', other: '{digit}: {count} samples' },
     sampleOf: 'Sample of a {digit}',
     deleteSample: 'Delete this sample of a {digit}',

@@ -31,7 +31,7 @@ export default {
     thisIs: 'Es un {digit}',
     drawFirst: 'Primero dibuja un dígito en el panel de enseñanza y luego di cuál es.',
     kept: 'Guardado como {digit}. Dibuja el siguiente.',
-    notStored: 'No se guardó en este navegador',
+    notStored: 'Un problema con el almacenamiento de este navegador',
     countLabel: { one: '{digit}: {count} muestra', other: '{digit}: {count} muestras' },
     sampleOf: 'Muestra de un {digit}',
     deleteSample: 'Eliminar esta muestra de un {digit}',
