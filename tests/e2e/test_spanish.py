@@ -127,18 +127,18 @@ def test_switcher_choice_is_kept_and_switching_keeps_a_running_training(open_app
     expect(switcher).to_have_value("en")
 
     # a long run, switched to Spanish while it trains: it goes on and ends normally
-    app.set_training(epochs=3, samples=10000, batch=16)
+    app.set_training(hidden=256, epochs=2, samples=20000, batch=8)  # long enough to switch while it runs
     app.watch_train_button()
     app.button("Train").click()
-    expect(app.train_status).to_contain_text(re.compile(r"Epoch 1/3 · batch \d+/"), timeout=120_000)
+    expect(app.train_status).to_contain_text(re.compile(r"Epoch 1/2 · batch \d+/"), timeout=120_000)
     switcher.select_option("es")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("button", name="Detener", exact=True)).to_be_enabled()
-    expect(app.train_status).to_contain_text(re.compile(r"Época [123]/3 · lote \d+/"), timeout=60_000)
+    expect(app.train_status).to_contain_text(re.compile(r"Época [12]/2 · lote \d+/"), timeout=60_000)
     expect(page.get_by_test_id("status")).to_contain_text("Listo")
     first = page.evaluate("window.pynn.ready.then(() => document.querySelector('[role=progressbar]').getAttribute('aria-valuenow'))")
     expect(page.locator("[role=progressbar]")).not_to_have_attribute("aria-valuenow", first, timeout=60_000)
-    expect(app.train_status).to_contain_text("Hecho: 3 épocas", timeout=300_000)
+    expect(app.train_status).to_contain_text("Hecho: 2 épocas", timeout=300_000)
     expect(app.test_accuracy).to_have_text(re.compile(r"^\d+,\d\u00a0%$"))
 
     # the choice is kept: Spanish after a reload, even though the browser prefers English

@@ -62,8 +62,8 @@ export function showMessage(m, kind = 'info', action = null) {
 
 // --- prediction --------------------------------------------------------------------------------
 
-/** How a class is read out: "Digit 7" for a digit, else its name ("Trouser"). */
-export const className = (name) => (/^\d$/.test(name) ? t('draw.digit', { digit: name }) : name);
+/** How a class is read out: "Digit 7" for a digit, else its name ("Trouser"); a param of t(). */
+export const className = (name) => (/^\d$/.test(name) ? { key: 'draw.digit', params: { digit: name } } : name);
 
 /** One bar per class of the active model (`names`: its class names). */
 export function buildProbs(list, names) {
