@@ -5,8 +5,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  validateFitConfig, fitDefaults, fitLimits, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES, FIELD_LABELS,
+  validateFitConfig, fitDefaults, fitLimits, layersOf, DEFAULT_LR, OPTIMIZERS, FIELD_LABELS,
 } from '../../web/shared/fit-options.js';
+import { CATALOGS } from '../../web/page/i18n/i18n.js';
 
 const SHAPE = { side: 28, inputs: 784, classes: 10, train: 60000, test: 10000 }; // MNIST's, as build.json says (shared/datasets.js)
 
@@ -97,5 +98,9 @@ test("default learning rates are py_nn's own optimizer defaults", () => {
   assert.deepEqual(Object.keys(found).sort(), [...OPTIMIZERS].sort(), `optimizers in py_nn: ${Object.keys(found)}`);
   for (const name of OPTIMIZERS) assert.equal(DEFAULT_LR[name], found[name], name);
   assert.match(source, /def __init__\(self, lr=0\.01, momentum=0\.9/);
-  assert.match(OPTIMIZER_NOTES.sgd, /momentum 0\.9/);
+  // what the page says next to the learning rate (each optimizer's note, web/page/i18n/)
+  for (const lang of Object.values(CATALOGS)) {
+    assert.deepEqual(Object.keys(lang.train.optimizerNotes).sort(), [...OPTIMIZERS].sort());
+    assert.match(lang.train.optimizerNotes.sgd, /0[.,]9\)$/);
+  }
 });

@@ -6,6 +6,8 @@
 import { $ } from './ui.js';
 import { focusable } from './a11y/focus.js';
 
+import { setRaw, setText, t } from './i18n/i18n.js';
+
 /**
  * An `askTrust(code)` for session.importModel: `code` is {source, sha256, claimed, matches, lines}
  * as the worker reads it from the file; resolves to true (run it) or false (leave the page as it
@@ -13,16 +15,16 @@ import { focusable } from './a11y/focus.js';
  */
 export function createTrustAsker(store) {
   const dialog = $('#trust-dialog');
-  return async function askTrust(code, { label = 'This model file' } = {}) {
+  return async function askTrust(code, { label = null } = {}) {
     if (store.isTrusted(code.sha256)) return true;
-    $('#trust-file').textContent = label;
-    $('#trust-lines').textContent = `${code.lines} line${code.lines === 1 ? '' : 's'}`;
+    if (label) setRaw($('#trust-file'), label);
+    else setText($('#trust-file'), 'trust.thisFile');
+    setText($('#trust-lines'), 'trust.lines', { count: code.lines });
     $('#trust-hash').textContent = code.sha256;
     const warn = $('#trust-mismatch');
     warn.hidden = code.matches;
-    warn.textContent = code.matches
-      ? ''
-      : `The file's own hash (${code.claimed || 'none'}) does not match its code: it was changed after it was saved.`;
+    if (code.matches) setRaw(warn, '');
+    else setText(warn, 'trust.mismatch', { hash: code.claimed || t('trust.none') });
     const list = $('#trust-code');
     list.replaceChildren(...code.source.split('\n').map((line) => {
       const li = document.createElement('li');

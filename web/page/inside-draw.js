@@ -3,6 +3,8 @@
 // weight histograms. The colour and layout maths are pure (tested in Node); the draw* functions
 // only put the result on a canvas.
 
+import { num } from './i18n/i18n.js';
+
 const NEG = [33, 102, 172]; // blue
 const MID = [247, 247, 247]; // white
 const POS = [178, 24, 43]; // red
@@ -159,9 +161,9 @@ export function drawHistogram(canvas, now, start) {
   const lo = now.edges[0];
   const hi = now.edges[now.edges.length - 1];
   ctx.textAlign = 'left';
-  ctx.fillText(lo.toFixed(2), 0, h);
+  ctx.fillText(num(lo, { minimumFractionDigits: 2, maximumFractionDigits: 2 }), 0, h);
   ctx.textAlign = 'right';
-  ctx.fillText(hi.toFixed(2), w, h);
+  ctx.fillText(num(hi, { minimumFractionDigits: 2, maximumFractionDigits: 2 }), w, h);
   if (lo < 0 && hi > 0) {
     const x = (-lo / (hi - lo)) * w;
     ctx.textAlign = 'center';

@@ -17,6 +17,11 @@ import { createTrustAsker } from './code-trust.js';
 import { mountShare } from './share/mount.js';
 import { keepFocus } from './a11y/focus.js';
 
+import { startLanguage } from './i18n/i18n.js';
+import { mountLanguage } from './panels/language.js';
+
+startLanguage(); // first: the panels below write their text in the page's language
+mountLanguage();
 const session = getSession();
 mountStatus(session);
 mountDraw(session);

@@ -97,8 +97,9 @@ export class PageSession extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  notice(text, kind = 'info') {
-    this.emit('notice', { text, kind });
+  /** A message for the page: `text` in English, and the catalog's `key` and `params` when it has one. */
+  notice(text, kind = 'info', key = null, params = null) {
+    this.emit('notice', { text, kind, key, params });
   }
 
   #status(state, detail) {
@@ -152,7 +153,7 @@ export class PageSession extends EventTarget {
   }
 
   async #start() {
-    this.#status('loading', { stage: 'start', text: 'Loading Pyodide…' });
+    this.#status('loading', { stage: 'start', text: 'Loading Pyodide…', key: 'status.stages.runtime' });
     try {
       if (!this.facts) {
         this.facts = await this.loadFacts();
@@ -161,12 +162,16 @@ export class PageSession extends EventTarget {
       const candidate = this.restoreCandidate();
       const restore = candidate && candidate.json ? { json: candidate.json } : null;
       const res = await this.rpc.call('init', { restore }, {
-        onProgress: (p) => this.#status('loading', { stage: p.stage, text: p.text }),
+        onProgress: (p) => this.#status('loading', { stage: p.stage, text: p.text, key: `status.stages.${p.stage}` }),
       });
       this.#adoptStart(res, candidate);
       this.#snapshotAtReady(res.stages);
       const seconds = (res.startupMs / 1000).toFixed(1);
-      this.#status('ready', { text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide}, ${KERNELS[res.kernelVariant] || `${res.kernel} kernel`} (started in ${seconds} s)` });
+      const kernel = KERNELS[res.kernelVariant] ? { key: `status.kernels.${res.kernelVariant}` } : { key: 'status.kernelNamed', params: { kernel: res.kernel } };
+      this.#status('ready', {
+        text: `Ready: py_nn ${res.version} in Pyodide ${this.facts.pyodide}, ${KERNELS[res.kernelVariant] || `${res.kernel} kernel`} (started in ${seconds} s)`,
+        key: 'status.ready', params: { version: res.version, pyodide: this.facts.pyodide, kernel, seconds: { num: res.startupMs / 1000, digits: 1 } },
+      });
       this.emit('models', {});
       return { version: res.version, model: { ...this.active }, build: this.facts, data: res.data, startupMs: res.startupMs, stages: res.stages, kernel: res.kernel, kernelVariant: res.kernelVariant };
     } catch (err) {
@@ -189,7 +194,7 @@ export class PageSession extends EventTarget {
       this.notice(
         `Could not restore the last model "${candidate.label}": ${clause(problem)}. The default model is active; ` +
           'nothing was deleted and your other saved models are untouched.',
-        'error'
+        'error', 'models.restoreFailed', { name: candidate.label, detail: clause(problem) }
       );
     }
   }

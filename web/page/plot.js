@@ -5,6 +5,8 @@
 // or, with setAxis('batch'), the batch number. Animations are off and redraws are batched into at
 // most one per animation frame, so live updates cost little on the main thread.
 
+import { num, onLanguageChange, percent, setText, t } from './i18n/i18n.js';
+
 const COLORS = {
   loss: '#2563eb',
   valLoss: '#60a5fa',
@@ -41,8 +43,9 @@ export function loadChartJs(url = new URL('../vendor/chart.umd.min.js', import.m
  * chart is missing if the library does not load.
  */
 export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } = {}) {
-  const ds = (label, color, axis, dashed) => ({
-    label,
+  const ds = (key, color, axis, dashed) => ({
+    key,
+    label: t(key),
     data: [],
     borderColor: color,
     backgroundColor: color,
@@ -57,10 +60,10 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
     type: 'line',
     data: {
       datasets: [
-        ds('Train loss', COLORS.loss, 'loss', false),
-        ds('Validation loss', COLORS.valLoss, 'loss', true),
-        ds('Train accuracy', COLORS.acc, 'acc', false),
-        ds('Validation accuracy', COLORS.valAcc, 'acc', true),
+        ds('chart.trainLoss', COLORS.loss, 'loss', false),
+        ds('chart.valLoss', COLORS.valLoss, 'loss', true),
+        ds('chart.trainAccuracy', COLORS.acc, 'acc', false),
+        ds('chart.valAccuracy', COLORS.valAcc, 'acc', true),
       ],
     },
     options: {
@@ -74,23 +77,23 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
         x: {
           type: 'linear',
           min: 0,
-          title: { display: true, text: 'Epoch' },
+          title: { display: true, text: '' }, // the axis' words: relabel()
           ticks: { precision: 0 },
         },
         loss: {
           type: 'linear',
           position: 'left',
           beginAtZero: true,
-          title: { display: true, text: 'Loss' },
+          title: { display: true, text: '' },
         },
         acc: {
           type: 'linear',
           position: 'right',
           min: 0,
           max: 1,
-          title: { display: true, text: 'Accuracy' },
+          title: { display: true, text: '' },
           grid: { drawOnChartArea: false },
-          ticks: { callback: (v) => `${Math.round(v * 100)}%` },
+          ticks: { callback: (v) => percent(v, 0) },
         },
       },
       plugins: {
@@ -99,8 +102,8 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
           callbacks: {
             label: (c) =>
               c.dataset.yAxisID === 'acc'
-                ? `${c.dataset.label}: ${(c.parsed.y * 100).toFixed(1)}%`
-                : `${c.dataset.label}: ${c.parsed.y.toFixed(4)}`,
+                ? `${c.dataset.label}: ${percent(c.parsed.y)}`
+                : `${c.dataset.label}: ${num(c.parsed.y, { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`,
           },
         },
       },
@@ -111,7 +114,7 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
   canvas.hidden = true; // until the first run: a line of text in its place
   if (fallbackEl) {
     fallbackEl.hidden = false;
-    fallbackEl.textContent = 'The chart of loss and accuracy appears here when training starts.';
+    setText(fallbackEl, 'chart.empty');
   }
   const create = () => {
     if (chart || loading) return;
@@ -123,7 +126,7 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
     }, (err) => {
       if (fallbackEl) {
         fallbackEl.hidden = false;
-        fallbackEl.textContent = err.message;
+        setText(fallbackEl, 'chart.notLoaded', {}, err.message);
       }
     }).finally(() => {
       loading = null;
@@ -140,6 +143,15 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
     });
   };
   const [trainLoss, valLoss, trainAcc, valAcc] = config.data.datasets;
+  /** The chart's words in the page's language (again after a switch). */
+  const relabel = () => {
+    for (const d of config.data.datasets) d.label = t(d.key);
+    const scales = (chart ? chart.options : config.options).scales;
+    scales.loss.title.text = t('chart.loss');
+    scales.acc.title.text = t('chart.accuracy');
+    applyAxis();
+    if (chart) chart.update('none');
+  };
   let axis = 'epoch';
   let maxEpochs;
   let batchesPerEpoch = null;
@@ -147,11 +159,13 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
   const point = (e, b, y) => ({ x: axis === 'batch' ? b : e, y, e, b });
   const applyAxis = () => {
     const x = (chart ? chart.options : config.options).scales.x;
-    x.title.text = axis === 'batch' ? 'Batch' : 'Epoch';
+    x.title.text = t(axis === 'batch' ? 'chart.batch' : 'chart.epoch');
     x.max = axis === 'batch' ? (maxEpochs && batchesPerEpoch ? maxEpochs * batchesPerEpoch : undefined) : maxEpochs;
     for (const d of config.data.datasets) for (const p of d.data) p.x = axis === 'batch' ? p.b : p.e;
   };
 
+  relabel();
+  onLanguageChange(relabel);
   const api = {
     chart,
     reset(epochs) {

@@ -98,6 +98,9 @@ export const codeMethods = {
     this.checking = false;
     this.startup = null;
     let text;
+    let key;
+    let params;
+    const whatKey = { key: what === 'Check was stopped' ? 'code.checkStopped' : 'code.trainingStopped' }; // the catalog's words for `what`
     try {
       await this.start();
       const now = this.active;
@@ -105,11 +108,14 @@ export const codeMethods = {
       text =
         `${what}: the code did not return (an endless loop?), so the Python worker was stopped and a new one started. ` +
         (kept ? `"${now.name}" is active again, as before.` : `"${before.name}" was not kept in this browser, so it is gone; "${now.name}" is active.`);
+      [key, params] = kept ? ['code.restartedKept', { what: whatKey, name: now.name }] : ['code.restartedLost', { what: whatKey, lost: before.name, name: now.name }];
     } catch (err) {
       text = `${what}: the Python worker did not answer and could not be restarted (${err.message}). Press Retry.`;
+      [key, params] = ['code.restartFailed', { what: whatKey, detail: err.message }];
     }
-    this.dispatchEvent(new CustomEvent('restarted', { detail: { text } }));
-    this.dispatchEvent(new CustomEvent('notice', { detail: { text, kind: 'error' } }));
-    return { stopping: true, restarted: true, message: text };
+    const detail = { text, key, params };
+    this.dispatchEvent(new CustomEvent('restarted', { detail }));
+    this.dispatchEvent(new CustomEvent('notice', { detail: { ...detail, kind: 'error' } }));
+    return { stopping: true, restarted: true, message: text, detail };
   },
 };

@@ -222,7 +222,7 @@ export const modelMethods = {
     this.notice(
       `"${a.name}" was ${how} in another tab. The model active here is no longer stored under that name: ` +
         'Save it under a name or Export it to keep it.',
-      'error'
+      'error', now === null ? 'models.deletedElsewhere' : 'models.replacedElsewhere', { name: a.name }
     );
   },
 };

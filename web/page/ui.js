@@ -1,7 +1,16 @@
 // ui.js: DOM rendering helpers (no state, no Python). The panels decide what to show; this module
 // knows how it looks.
 
+import { language, t, percent, setMessage, setText, setAttr, setRaw } from './i18n/i18n.js';
+
 export const $ = (sel, root = document) => root.querySelector(sel);
+
+/** Show `m` in `el`: a string as it is (data, an English detail), {key, params} (or a session
+ * message with `key` and `text`) from the catalog, kept translated on a language change. */
+export function show(el, m) {
+  if (m && typeof m === 'object') setMessage(el, m);
+  else setRaw(el, m == null ? '' : String(m));
+}
 
 /** The shortest round-trip text of a number, written without an exponent (1e-7 -> "0.0000001"). */
 export function plainDecimal(x) {
@@ -11,29 +20,33 @@ export function plainDecimal(x) {
   return `${m[1]}0.${'0'.repeat(Number(m[4]) - 1)}${m[2]}${m[3] || ''}`;
 }
 
+/** A percentage in the page's language ("93.1%", "93,1 %"). */
 export function pct(v, digits = 1) {
-  return `${(v * 100).toFixed(digits)}%`;
+  return percent(v, digits);
 }
 
-export function setStatus(state, text) {
+export function setStatus(state, m) {
   const el = $('[data-testid="status"]');
   el.dataset.state = state;
-  el.textContent = text;
+  show(el, m);
 }
 
 const MESSAGE_FADE_MS = 8000; // a confirmation fades after this long; errors stay
 let messageTimer = null;
-/** The last user-facing message (confirmation or error). Errors stay until replaced. */
-export function showMessage(text, kind = 'info', action = null) {
+/** The last user-facing message (confirmation or error; `m` as `show` takes it). Errors stay until
+ * replaced. `action.label` is a catalog key. */
+export function showMessage(m, kind = 'info', action = null) {
   const el = $('[data-testid="message"]');
   el.hidden = false;
   el.dataset.kind = kind;
-  el.textContent = text;
+  const text = document.createElement('span');
+  show(text, m);
+  el.replaceChildren(text);
   if (action) {
     const btn = document.createElement('button');
     btn.type = 'button';
     btn.className = 'btn btn-small message-action';
-    btn.textContent = action.label;
+    setText(btn, action.label);
     btn.addEventListener('click', () => {
       btn.remove();
       action.onClick();
@@ -49,8 +62,8 @@ export function showMessage(text, kind = 'info', action = null) {
 
 // --- prediction --------------------------------------------------------------------------------
 
-/** How a class is read out: "Digit 7" for a digit, else its name ("Trouser"). */
-export const className = (name) => (/^\d$/.test(name) ? `Digit ${name}` : name);
+/** How a class is read out: "Digit 7" for a digit, else its name ("Trouser"); a param of t(). */
+export const className = (name) => (/^\d$/.test(name) ? { key: 'draw.digit', params: { digit: name } } : name);
 
 /** One bar per class of the active model (`names`: its class names). */
 export function buildProbs(list, names) {
@@ -68,8 +81,8 @@ export function buildProbs(list, names) {
       '<span class="prob-pct">–</span>';
     li.querySelector('.prob-digit').textContent = names[d];
     li.classList.toggle('is-named', names[d].length > 1);
-    li.dataset.name = className(names[d]);
-    li.setAttribute('aria-label', `${li.dataset.name}: no prediction`);
+    li.dataset.name = names[d];
+    setAttr(li, 'aria-label', 'draw.probNone', { name: className(names[d]) });
     list.appendChild(li);
   }
 }
@@ -84,26 +97,27 @@ export function renderProbabilities(list, probabilities, label) {
       fill.style.width = '0%';
       text.textContent = '–';
       li.classList.remove('is-top');
-      li.setAttribute('aria-label', `${li.dataset.name}: no prediction`);
+      setAttr(li, 'aria-label', 'draw.probNone', { name: className(li.dataset.name) });
       continue;
     }
     const p = probabilities[d];
     li.dataset.value = String(p); // shortest round-trip text (may use an exponent, e.g. 4.2e-7)
     fill.style.width = `${Math.max(0, Math.min(100, p * 100))}%`;
-    text.textContent = pct(p);
+    setText(text, 'draw.pct', { p: { pct: p } });
     li.classList.toggle('is-top', d === label);
-    li.setAttribute('aria-label', `${li.dataset.name}: ${pct(p)}`);
+    setAttr(li, 'aria-label', 'draw.prob', { name: className(li.dataset.name), p: { pct: p } });
   }
 }
 
 /** The prediction: the class name (a digit for MNIST) and how sure. */
 export function renderPrediction(label, probability) {
   $('[data-testid="prediction"]').textContent = label == null ? '' : String(label);
-  $('#confidence').textContent = label == null ? '' : `${pct(probability)} sure`;
+  if (label == null) setRaw($('#confidence'), '');
+  else setText($('#confidence'), 'draw.sure', { p: { pct: probability } });
 }
 
-export function setDrawMessage(text) {
-  $('[data-testid="draw-message"]').textContent = text || '';
+export function setDrawMessage(m) {
+  show($('[data-testid="draw-message"]'), m);
 }
 
 // --- training ------------------------------------------------------------------------------------
@@ -112,12 +126,12 @@ export function setProgress(fraction) {
   const bar = $('[role="progressbar"]');
   const v = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
   bar.setAttribute('aria-valuenow', String(v));
-  bar.setAttribute('aria-valuetext', `${v}%`);
+  setAttr(bar, 'aria-valuetext', 'draw.pct', { p: { pct: v / 100, digits: 0 } });
   bar.querySelector('.progress-bar').style.width = `${v}%`;
 }
 
-export function setTrainStatus(text) {
-  $('[data-testid="train-status"]').textContent = text;
+export function setTrainStatus(m) {
+  show($('[data-testid="train-status"]'), m);
 }
 
 export function showFieldErrors(form, errors, fieldIds) {
@@ -128,11 +142,11 @@ export function showFieldErrors(form, errors, fieldIds) {
     const msg = errors[key];
     if (msg) {
       input.setAttribute('aria-invalid', 'true');
-      slot.textContent = msg;
+      show(slot, msg);
       if (!first) first = input;
     } else {
       input.removeAttribute('aria-invalid');
-      slot.textContent = '';
+      setRaw(slot, '');
     }
   }
   return first;
@@ -153,7 +167,9 @@ export function renderConfusion(table, matrix, names = null) {
   const hr = document.createElement('tr');
   const corner = document.createElement('th');
   corner.scope = 'col';
-  corner.innerHTML = '<span class="visually-hidden">True digit \\ predicted</span><span aria-hidden="true">t\\p</span>';
+  corner.innerHTML = '<span class="visually-hidden"></span><span aria-hidden="true"></span>';
+  setText(corner.firstChild, 'train.cmCorner');
+  setText(corner.lastChild, 'train.cmCornerShort');
   hr.appendChild(corner);
   for (let j = 0; j < n; j++) {
     const th = document.createElement('th');
@@ -186,7 +202,7 @@ export function renderConfusion(table, matrix, names = null) {
       } else {
         td.className = 'zero';
       }
-      td.title = `true ${i}, predicted ${j}: ${count}`;
+      setAttr(td, 'title', 'train.cmCell', { i: String(i), j: String(j), count: String(count) });
       tr.appendChild(td);
     }
     tbody.appendChild(tr);
@@ -220,18 +236,18 @@ export function renderModels(listEl, emptyEl, models, { onLoad, onDelete, busy }
     if (m.broken) {
       const badge = document.createElement('span');
       badge.className = 'badge badge-error';
-      badge.textContent = 'Broken';
+      setText(badge, 'models.broken');
       name.after(badge);
-      meta.textContent = `Cannot be used: ${m.broken}`;
+      setText(meta, 'models.cannotUse', { detail: m.broken });
     } else {
       const parts = [describeLayers(m.layers)];
-      if (m.accuracy != null) parts.push(`${pct(m.accuracy)} held-out`);
-      if (m.savedAt) parts.push(new Date(m.savedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }));
+      if (m.accuracy != null) parts.push(t('models.heldOut', { acc: { pct: m.accuracy } }));
+      if (m.savedAt) parts.push(new Date(m.savedAt).toLocaleString(language(), { dateStyle: 'short', timeStyle: 'short' }));
       meta.textContent = parts.join(' · ');
       if (m.active) {
         const badge = document.createElement('span');
         badge.className = 'badge';
-        badge.textContent = 'Active';
+        setText(badge, 'models.activeBadge');
         name.after(badge);
       }
     }
@@ -243,15 +259,15 @@ export function renderModels(listEl, emptyEl, models, { onLoad, onDelete, busy }
     const load = document.createElement('button');
     load.type = 'button';
     load.className = 'btn btn-small';
-    load.textContent = 'Load';
-    load.setAttribute('aria-label', `Load ${m.name}`);
+    setText(load, 'models.load');
+    setAttr(load, 'aria-label', 'models.loadNamed', { name: m.name });
     load.disabled = !!busy;
     load.addEventListener('click', () => onLoad(m.name));
     const del = document.createElement('button');
     del.type = 'button';
     del.className = 'btn btn-small btn-quiet';
-    del.textContent = 'Delete';
-    del.setAttribute('aria-label', `Delete ${m.name}`);
+    setText(del, 'models.delete');
+    setAttr(del, 'aria-label', 'models.deleteNamed', { name: m.name });
     del.addEventListener('click', () => onDelete(m.name));
     actions.append(load, del);
     li.appendChild(actions);

@@ -12,14 +12,6 @@ export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'];
  */
 export const DEFAULT_LR = Object.freeze({ adam: 0.001, sgd: 0.01, rmsprop: 0.001, adagrad: 0.01 });
 
-/** What each optimizer does besides the learning rate (shown next to the learning-rate field). */
-export const OPTIMIZER_NOTES = Object.freeze({
-  adam: "py_nn's default for adam",
-  sgd: "py_nn's default for sgd (momentum 0.9)",
-  rmsprop: "py_nn's default for rmsprop",
-  adagrad: "py_nn's default for adagrad",
-});
-
 /** Limits that do not depend on the data. */
 export const LIMITS = Object.freeze({ hiddenMax: 2048, hiddenLayers: 5, epochs: 100, learningRateMax: 10 });
 

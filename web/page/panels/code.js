@@ -8,15 +8,12 @@ import { validateFitConfig, fitDefaults } from '../../shared/fit-options.js';
 import { builtInDataset } from '../../shared/datasets.js';
 import { createEditor, loadCodeMirror } from '../code-editor.js';
 import * as ui from '../ui.js';
+import { errorMessage, has, setText, t } from '../i18n/i18n.js';
 
 const { $ } = ui;
 const SAVE_DELAY_MS = 400;
-const NAMES = {
-  hidden_activation: 'Hidden activation',
-  output_activation: 'Output activation',
-  loss: 'Loss',
-  optimizer: 'Optimizer',
-};
+const NAMES = ['hidden_activation', 'output_activation', 'loss', 'optimizer']; // code.components.<name>
+const componentName = (name) => (NAMES.includes(name) ? t(`code.components.${name}`) : name);
 
 const SHOWN_VALUES = 4; // an input row longer than this is shown as its first values and "…"
 const num = (v) => {
@@ -45,9 +42,9 @@ export function mountCode(session, { train, store, download }) {
     return config || { ...defaults, seed: 0 };
   }
 
-  function setStatus(text, kind = 'info') {
+  function setStatus(m, kind = 'info') {
     const el = $('#code-status');
-    el.textContent = text;
+    ui.show(el, typeof m === 'string' ? { key: m } : m);
     el.dataset.kind = kind;
   }
 
@@ -60,7 +57,7 @@ export function mountCode(session, { train, store, download }) {
       return;
     }
     box.hidden = false;
-    box.textContent = error.line ? `Line ${error.line}: ${error.message}` : error.message;
+    box.textContent = error.line ? t('code.line', { line: String(error.line), detail: error.message }) : error.message;
     if (editor && error.line) editor.markLine(error.line);
   }
 
@@ -85,7 +82,7 @@ export function mountCode(session, { train, store, download }) {
   function keep(text) {
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => {
-      if (!store.writeDraft(text)) setStatus('Your code could not be kept in this browser (storage full or blocked); Export it to keep it.', 'error');
+      if (!store.writeDraft(text)) setStatus('code.notKept', 'error');
     }, SAVE_DELAY_MS);
   }
 
@@ -93,14 +90,14 @@ export function mountCode(session, { train, store, download }) {
     editor.setText(text);
     store.writeDraft(text);
     showError(null);
-    setStatus(`${what}. Ctrl+Z (Cmd+Z) in the editor brings back what was there.`);
+    setStatus({ key: 'code.replaced', params: { what } });
   }
 
   async function open() {
     if (opening) return opening;
     opening = (async () => {
       $('#code-open').disabled = true;
-      setStatus('Loading the editor…');
+      setStatus('code.loading');
       try {
         await session.start();
         const [made] = await Promise.all([
@@ -109,12 +106,18 @@ export function mountCode(session, { train, store, download }) {
         ]);
         templates = made.templates;
         const select = $('#code-template');
-        select.replaceChildren(new Option('The Train settings (generated)', ''));
-        for (const [key, t] of Object.entries(templates)) select.append(new Option(t.title, key));
+        const generated = new Option('', '');
+        setText(generated, 'code.generated');
+        select.replaceChildren(generated);
+        for (const [key, tpl] of Object.entries(templates)) {
+          const option = new Option(tpl.title, key);
+          if (has(`code.templates.${key}`)) setText(option, `code.templates.${key}`); // the worker's title, translated
+          select.append(option);
+        }
         const kept = store.readDraft();
         editor = await createEditor($('#code-editor'), {
           doc: kept !== null ? kept : made.generated,
-          label: 'Python code for the network',
+          label: t('code.editorLabel'),
           onChange: (text) => {
             keep(text);
             if (!$('#code-error').hidden) showError(null);
@@ -125,13 +128,13 @@ export function mountCode(session, { train, store, download }) {
         });
         $('#code-open').hidden = true;
         $('#code-body').hidden = false;
-        setStatus(kept !== null ? 'Your code from your last visit. Reset returns to the code for the Train settings.' : 'The code for the current Train settings. Change anything, then Check or Train.');
+        setStatus(kept !== null ? 'code.keptCode' : 'code.generatedCode');
         updateButtons();
         editor.focus();
       } catch (err) {
         opening = null;
         $('#code-open').disabled = false;
-        setStatus(err.message, 'error');
+        setStatus(errorMessage(err), 'error');
       }
     })();
     return opening;
@@ -147,23 +150,24 @@ export function mountCode(session, { train, store, download }) {
       row.dataset.ok = String(c.ok);
       const th = document.createElement('th');
       th.scope = 'row';
-      th.textContent = NAMES[name] || name;
+      th.textContent = componentName(name);
       row.append(th);
       const verdict = row.insertCell();
       verdict.className = c.ok ? 'pass' : 'fail';
-      verdict.textContent = c.ok ? 'pass' : 'fail';
+      verdict.textContent = t(c.ok ? 'code.pass' : 'code.fail');
       row.insertCell().textContent = sci(c.maxRelError);
       const detail = row.insertCell();
       const p = document.createElement('p');
-      p.textContent = (c.line ? `Line ${c.line}: ` : '') + c.message + (c.shapeOk ? '' : ' (shape)');
+      const message = c.message + (c.shapeOk ? '' : ` ${t('code.shape')}`);
+      p.textContent = c.line ? t('code.line', { line: String(c.line), detail: message }) : message;
       detail.append(p);
       if (c.worst && c.worst.length) {
         const list = document.createElement('ul');
         list.className = 'worst';
         for (const w of c.worst) {
           const li = document.createElement('li');
-          const where = w.index != null ? `, index ${JSON.stringify(w.index)}` : '';
-          li.textContent = `input ${num(w.input)}${where}: analytic ${num(w.analytic)}, numeric ${num(w.numeric)} (error ${sci(w.relError)})`;
+          const where = w.index != null ? t('code.index', { index: JSON.stringify(w.index) }) : '';
+          li.textContent = t('code.worst', { input: num(w.input), where, analytic: num(w.analytic), numeric: num(w.numeric), error: sci(w.relError) });
           list.append(li);
         }
         detail.append(list);
@@ -179,27 +183,27 @@ export function mountCode(session, { train, store, download }) {
     showError(null);
     $('#code-checks').hidden = true;
     output('');
-    setStatus('Checking: running your code and comparing each derivative with finite differences…');
+    setStatus('code.checking');
     try {
       const res = await session.checkCode(editor.text(), settings());
       output(res.output || '');
       if (res.error) {
         showError(res.error);
-        setStatus('The code did not run: fix the line shown and Check again.', 'error');
+        setStatus('code.didNotRun', 'error');
         return;
       }
       renderChecks(res);
       const n = Object.keys(res.components).length;
-      if (!n) setStatus('The code runs. It defines no component, so the Train form\'s are used; nothing to check.', 'ok');
-      else if (res.ok) setStatus(`All ${n} component${n === 1 ? '' : 's'} pass: the derivatives match finite differences.`, 'ok');
+      if (!n) setStatus('code.noComponent', 'ok');
+      else if (res.ok) setStatus({ key: 'code.allPass', params: { count: n } }, 'ok');
       else {
-        const failed = Object.entries(res.components).filter(([, c]) => !c.ok).map(([k]) => NAMES[k] || k);
-        setStatus(`${failed.join(', ')} ${failed.length === 1 ? 'fails' : 'fail'} the check: see the table.`, 'error');
+        const failed = Object.entries(res.components).filter(([, c]) => !c.ok).map(([k]) => componentName(k));
+        setStatus({ key: 'code.fails', params: { names: failed.join(', '), count: failed.length } }, 'error');
         const line = Object.values(res.components).map((c) => c.line).find(Boolean);
         if (line) editor.markLine(line);
       }
     } catch (err) {
-      setStatus(err.message, 'error');
+      setStatus(errorMessage(err), 'error');
     } finally {
       checking = false;
       updateButtons();
@@ -211,30 +215,30 @@ export function mountCode(session, { train, store, download }) {
     showError(null);
     output('');
     $('#code-checks').hidden = true;
-    setStatus('Training with your code: progress, chart and results are in the Train panel.');
+    setStatus('code.training');
     try {
       const res = await train.runFit({ ...settings(), code: editor.text() }, {
-        what: 'with your code',
+        what: t('code.withYourCode'),
         onEvent: (p) => {
           if (p.type === 'output') output(p.text, { append: true });
         },
       });
-      setStatus(res.committed ? 'Trained with your code: the new model is active and carries the code.' : 'Stopped before the first batch: the active model is unchanged.', res.committed ? 'ok' : 'info');
+      setStatus(res.committed ? 'code.trained' : 'code.stoppedEarly', res.committed ? 'ok' : 'info');
     } catch (err) {
       if (err.output) output(err.output, { append: true });
       showError({ message: err.message, line: err.line || null });
-      setStatus(err.line ? `Training did not run: line ${err.line} has an error. The active model is unchanged.` : 'Training did not finish. The active model is unchanged.', 'error');
+      setStatus(err.line ? { key: 'code.trainLineError', params: { line: String(err.line) } } : 'code.trainFailed', 'error');
     }
   }
 
   async function stop() {
-    setStatus('Stopping…');
+    setStatus('train.stopping');
     $('#code-stop').disabled = true;
     try {
       const res = await session.stop();
-      if (res && res.restarted) setStatus(res.message, 'error');
+      if (res && res.restarted) setStatus(res.detail, 'error');
     } catch (err) {
-      setStatus(err.message, 'error');
+      setStatus(errorMessage(err), 'error');
     }
   }
 
@@ -242,10 +246,10 @@ export function mountCode(session, { train, store, download }) {
     try {
       const text = await session.pythonScript(editor.text(), settings());
       download(new File([text], 'train_py_nn.py', { type: 'text/x-python' }));
-      setStatus('Exported train_py_nn.py: put it next to the digit files below, install the wheel, and run it.', 'ok');
+      setStatus('code.exported', 'ok');
     } catch (err) {
       showError({ message: err.message, line: err.line || null });
-      setStatus('Not exported: fix the code first.', 'error');
+      setStatus('code.notExported', 'error');
     }
   }
 
@@ -258,14 +262,14 @@ export function mountCode(session, { train, store, download }) {
     try {
       const made = await session.codeTemplates(settings());
       $('#code-template').value = '';
-      replaceCode(made.generated, 'Back to the code for the current Train settings');
+      replaceCode(made.generated, { key: 'code.backToGenerated' });
     } catch (err) {
-      setStatus(err.message, 'error');
+      setStatus(errorMessage(err), 'error');
     }
   });
   $('#code-template').addEventListener('change', (e) => {
-    const t = templates[e.target.value];
-    if (t) replaceCode(t.source, `Started from "${t.title}"`);
+    const tpl = templates[e.target.value];
+    if (tpl) replaceCode(tpl.source, { key: 'code.startedFrom', params: { title: e.target.selectedOptions[0].text } });
   });
 
   session.addEventListener('facts', (e) => {
@@ -286,7 +290,7 @@ export function mountCode(session, { train, store, download }) {
   });
   session.addEventListener('status', updateButtons);
   session.addEventListener('training', updateButtons);
-  session.addEventListener('restarted', (e) => setStatus(e.detail.text, 'error'));
+  session.addEventListener('restarted', (e) => setStatus(e.detail, 'error'));
   updateButtons();
   return { open };
 }

@@ -14,6 +14,8 @@ export const TEXT = {
   probsHeaders: ['Class', 'Probability'],
 };
 
+import { errorMessage, setAttr, setText } from '../i18n/i18n.js';
+
 const { $ } = ui;
 const PREDICT_EVERY_MS = 100;
 
@@ -28,7 +30,7 @@ export function mountDraw(session) {
     probabilities ? JSON.parse(probsEl.dataset.classes).map((name, d) => [name, ui.pct(probabilities[d])]) : []);
   let side = null; // from build.json, once read
   // what an empty pad asks for: a digit for MNIST's models, else one of the active model's classes
-  const drawFirst = () => (session.datasetId === 'mnist' ? 'Draw a digit first' : `Draw something first: ${session.active.classes.join(', ')}`);
+  const drawFirst = () => (session.datasetId === 'mnist' ? { key: 'draw.drawFirst' } : { key: 'draw.drawSomething', params: { classes: session.active.classes.join(', ') } });
 
   let generation = 0; // bumps on Clear so a late answer for an old drawing is ignored
   let dirty = false;
@@ -99,11 +101,11 @@ export function mountDraw(session) {
       return;
     }
     if (session.state === 'error') {
-      ui.setDrawMessage('No prediction: the network could not be started (see the error at the top).');
+      ui.setDrawMessage({ key: 'draw.noNetwork' });
       return;
     }
     if (session.state !== 'ready') {
-      ui.setDrawMessage('The model is still loading; the prediction will appear when it is ready.');
+      ui.setDrawMessage({ key: 'draw.stillLoading' });
       return; // the "status: ready" event predicts again
     }
     const gen = generation;
@@ -121,7 +123,7 @@ export function mountDraw(session) {
       else if (!stroking) rested.later(drawingNo, said);
       session.emit('prediction', res); // an embedding host hears of it (share/embed.js)
     } catch (err) {
-      if (explicit || gen === generation) ui.setDrawMessage(err.message);
+      if (explicit || gen === generation) ui.setDrawMessage(errorMessage(err, 'errors.predict'));
     } finally {
       inFlight = false;
       if (dirty) schedule();
@@ -142,8 +144,8 @@ export function mountDraw(session) {
     pad.setSide(side);
     showClasses(session.facts.datasets[0].classes);
     drawPreview(previewEl, null, side);
-    previewEl.setAttribute('aria-label', `What the network sees: the drawing as ${side} by ${side} pixels`);
-    $('#preview-caption').textContent = `${side}×${side} input`;
+    setAttr(previewEl, 'aria-label', 'draw.previewSized', { side });
+    setText($('#preview-caption'), 'draw.previewCaptionSized', { side });
     if (!pad.isEmpty()) predictNow();
   });
   session.addEventListener('status', (e) => {

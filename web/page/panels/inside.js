@@ -17,11 +17,12 @@ export const TEXT = {
   histCaption: 'Weights per bin: how many at the start of training and now',
   histHeaders: ['Layer and bin', 'At the start', 'Now'],
 };
+import { errorMessage, num, onLanguageChange, t as T } from '../i18n/i18n.js';
 
 const { $ } = ui;
 const LIVE_EVERY_MS = 120;
 const MISTAKES_SHOWN = 60;
-const fmt = (v, d = 3) => (v == null ? '–' : Number(v).toFixed(d));
+const fmt = (v, d = 3) => (v == null ? '–' : num(Number(v), { minimumFractionDigits: d, maximumFractionDigits: d }));
 
 /** Wire the Inside panel to `session`. */
 export function mountInside(session) {
@@ -59,19 +60,26 @@ export function mountInside(session) {
       await renderMistakes();
       live();
     } catch (err) {
-      ui.showMessage(`Inside: ${err.message}`, 'error');
+      const m = errorMessage(err);
+      ui.showMessage({ key: 'inside.failed', params: { detail: m.detail != null ? m.detail : T(m.key, m.params) } }, 'error');
     }
   }
 
   function renderSummary(rows) {
     const t = $('[data-testid="model-summary"]');
-    t.innerHTML = '<caption class="visually-hidden">One row per layer</caption><thead><tr><th scope="col">Layer</th><th scope="col">Shape</th>' +
-      '<th scope="col">Params</th><th scope="col">Activation</th><th scope="col">Min</th><th scope="col">Max</th><th scope="col">Mean</th>' +
-      '<th scope="col">Std</th><th scope="col" title="Share of units that never fire on the held-out digits">Dead</th></tr></thead>';
+    t.innerHTML = '<caption class="visually-hidden"></caption><thead><tr></tr></thead>';
+    t.querySelector('caption').textContent = T('inside.summaryCaption');
+    for (const col of ['layer', 'shape', 'params', 'activation', 'min', 'max', 'mean', 'std', 'dead']) {
+      const th = Object.assign(document.createElement('th'), { scope: 'col', textContent: T(`inside.columns.${col}`) });
+      if (col === 'dead') th.title = T('inside.deadTitle');
+      t.querySelector('thead tr').append(th);
+    }
     const tb = document.createElement('tbody');
     for (const r of rows) {
       const tr = document.createElement('tr');
-      const cells = [r.name, `${r.shape[0]}→${r.shape[1]}`, r.params.toLocaleString('en'), r.activation, fmt(r.min), fmt(r.max), fmt(r.mean, 4), fmt(r.std),
+      const hidden = /^hidden (\d+)$/.exec(r.name);
+      const name = hidden ? T('inside.hiddenN', { n: hidden[1] }) : r.name === 'output' ? T('inside.output') : r.name;
+      const cells = [name, `${r.shape[0]}→${r.shape[1]}`, num(r.params), r.activation, fmt(r.min), fmt(r.max), fmt(r.mean, 4), fmt(r.std),
         r.deadShare == null ? '–' : ui.pct(r.deadShare)];
       cells.forEach((c, i) => {
         const td = document.createElement(i === 0 ? 'th' : 'td');
@@ -93,8 +101,8 @@ export function mountInside(session) {
     const head = t.querySelector('thead tr');
     const th = document.createElement('th');
     th.scope = 'col';
-    th.textContent = 'Acc.';
-    th.title = 'Accuracy per true digit';
+    th.textContent = T('inside.acc');
+    th.title = T('inside.accTitle');
     head.append(th);
     t.querySelectorAll('tbody tr').forEach((tr, i) => {
       const td = document.createElement('td');
@@ -106,7 +114,7 @@ export function mountInside(session) {
       tr.querySelectorAll('td:not(.acc)').forEach((cell, j) => {
         cell.tabIndex = 0;
         cell.setAttribute('role', 'button');
-        cell.setAttribute('aria-label', `True ${i}, predicted ${j}: ${cell.textContent} digits. Show them.`);
+        cell.setAttribute('aria-label', T('inside.cellLabel', { i: String(i), j: String(j), count: cell.textContent }));
         const pick = () => setFilter(i, j);
         cell.addEventListener('click', pick);
         cell.addEventListener('keydown', (ev) => {
@@ -138,20 +146,20 @@ export function mountInside(session) {
     const digits = await Promise.all(items.map((m) => session.heldOut(m.index)));
     if (gen !== mistakesGen) return;
     list.textContent = '';
-    $('#m-count').textContent = diag ? 'These are the digits it gets right: pick an off-diagonal cell.'
-      : `${items.length}${items.length === MISTAKES_SHOWN ? '+' : ''} mistake${items.length === 1 ? '' : 's'} shown, most confident first`;
+    $('#m-count').textContent = diag ? T('inside.diagonal')
+      : T(items.length === MISTAKES_SHOWN ? 'inside.mistakesShownMore' : 'inside.mistakesShown', { count: items.length });
     items.forEach((m, k) => {
       const li = document.createElement('li');
       li.className = 'mistake';
       const c = document.createElement('canvas');
       drawDigit(c, Uint8Array.from(digits[k].pixels), shape.side);
       c.setAttribute('role', 'img');
-      c.setAttribute('aria-label', `Held-out digit ${m.index}`);
+      c.setAttribute('aria-label', T('inside.heldOutDigit', { index: String(m.index) }));
       const top = m.probabilities.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]).slice(0, 3);
       const cap = document.createElement('span');
       cap.className = 'mistake-text';
       const line = (tag, text, cls = '') => Object.assign(document.createElement(tag), { textContent: text, className: cls });
-      cap.append('true ', line('b', nameOf(m.label)), ' → ', line('b', nameOf(m.predicted), 'wrong'), document.createElement('br'),
+      cap.append(`${T('inside.true')} `, line('b', nameOf(m.label)), ' → ', line('b', nameOf(m.predicted), 'wrong'), document.createElement('br'),
         line('small', top.map(([p, d]) => `${nameOf(d)}: ${ui.pct(p, 0)}`).join(' · ')));
       li.append(c, cap);
       li.setAttribute('data-label', String(m.label));
@@ -167,9 +175,9 @@ export function mountInside(session) {
       const fig = document.createElement('figure');
       const c = document.createElement('canvas');
       c.setAttribute('role', 'img');
-      c.setAttribute('aria-label', `Histogram of layer ${h.layer}'s weights${h.start ? ' at the start of training and now' : ''}`);
+      c.setAttribute('aria-label', T(h.start ? 'inside.histogramBoth' : 'inside.histogram', { layer: String(h.layer) }));
       const cap = document.createElement('figcaption');
-      cap.textContent = `Layer ${h.layer}${h.start ? '' : ' (no training run in this visit: now only)'}`;
+      cap.textContent = T(h.start ? 'inside.layer' : 'inside.layerNowOnly', { layer: String(h.layer) });
       fig.append(c, cap);
       box.append(fig);
       drawHistogram(c, { edges: h.edges, counts: h.now }, h.start ? { edges: h.edges, counts: h.start } : null);
@@ -191,9 +199,9 @@ export function mountInside(session) {
       const b = document.createElement('button');
       b.type = 'button';
       b.className = 'neuron';
-      const act = lastFirst ? ` fires ${fmt(lastFirst[j], 2)} on your drawing` : '';
       const w = weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs);
-      b.setAttribute('aria-label', `Neuron ${j}${act}; weights ${summarize(w)}`);
+      const label = lastFirst ? T('inside.neuronFires', { j: String(j), value: fmt(lastFirst[j], 2) }) : T('inside.neuron', { j: String(j) });
+      b.setAttribute('aria-label', `${label}; ${summarize(w)}`);
       const s = stats(w);
       rows.push([j, s.min, s.max, s.mean, lastFirst ? lastFirst[j] : '–']);
       const c = document.createElement('canvas');
@@ -210,15 +218,15 @@ export function mountInside(session) {
     box.hidden = false;
     box.textContent = '';
     const h = document.createElement('h4');
-    h.textContent = `Neuron ${j}: its weights, and the held-out digits that excite it most`;
+    h.textContent = T('inside.neuronTitle', { j: String(j) });
     const big = document.createElement('canvas');
     big.className = 'neuron-big';
     big.setAttribute('role', 'img');
-    big.setAttribute('aria-label', `Neuron ${j}'s weights, large: ${summarize(weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs))}`);
+    big.setAttribute('aria-label', `${T('inside.neuronLarge', { j: String(j) })}: ${summarize(weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs))}`);
     drawWeights(big, weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs), shape.side);
     const row = document.createElement('ul');
     row.className = 'top-digits';
-    row.setAttribute('aria-label', `Digits neuron ${j} fires on most`);
+    row.setAttribute('aria-label', T('inside.neuronDigits', { j: String(j) }));
     box.append(h, big, row);
     const res = await session.neuron(j, 9);
     for (const d of res.digits) {
@@ -230,7 +238,7 @@ export function mountInside(session) {
       const cap = document.createElement('span');
       cap.textContent = nameOf(d.label);
       li.append(c, cap);
-      li.setAttribute('aria-label', `a ${nameOf(d.label)}, input ${fmt(d.input, 2)}`);
+      li.setAttribute('aria-label', T('inside.neuronDigit', { name: nameOf(d.label), value: fmt(d.input, 2) }));
       row.append(li);
     }
   }
@@ -262,7 +270,7 @@ export function mountInside(session) {
       lastFirst = first;
       if (sortChanged) renderNeurons();
     } catch (err) {
-      box.textContent = err.message;
+      ui.show(box, errorMessage(err));
     } finally {
       liveBusy = false;
       if (liveAgain) {
@@ -292,14 +300,14 @@ export function mountInside(session) {
     box.textContent = '';
     res.layers.forEach((l, i) => {
       const active = l.activations.filter((v) => v > 0).length;
-      layerRow(box, `Hidden layer ${i + 1}: ${l.size} units, ${active} firing (max ${fmt(Math.max(...l.activations), 2)})`, l.activations,
+      layerRow(box, T('inside.hiddenLayer', { n: String(i + 1), size: String(l.size), active: String(active), max: fmt(Math.max(...l.activations), 2) }), l.activations,
         { cols: gridShape(l.size, 32).cols }, `live-layer-${i + 1}`);
     });
-    layerRow(box, `Output logits (before softmax): ${res.logits.map((v) => fmt(v, 1)).join(', ')}`, res.logits,
+    layerRow(box, T('inside.logits', { values: res.logits.map((v) => fmt(v, 1)).join(T('inside.listSeparator')) }), res.logits,
       { colour: diverging, max: symmetricMax(res.logits) }, 'live-logits');
     const probs = document.createElement('ol');
     probs.className = 'live-probs';
-    probs.setAttribute('aria-label', 'Softmax: probability of each digit');
+    probs.setAttribute('aria-label', T('inside.softmax'));
     const best = res.probabilities.indexOf(Math.max(...res.probabilities));
     res.probabilities.forEach((p, d) => {
       const li = document.createElement('li');
@@ -357,5 +365,8 @@ export function mountInside(session) {
   });
   session.addEventListener('status', (e) => {
     if (e.detail.state === 'ready' && root.open) refresh();
+  });
+  onLanguageChange(() => {
+    if (open()) refresh(); // its tables and captions are built from the answers: build them again
   });
 }

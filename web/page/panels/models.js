@@ -3,6 +3,8 @@
 
 import { formatSize } from '../storage.js';
 import * as ui from '../ui.js';
+import { errorMessage, onLanguageChange, setText, t } from '../i18n/i18n.js';
+import { modelName } from '../i18n/names.js';
 
 const { $ } = ui;
 
@@ -11,11 +13,11 @@ export function mountModels(session, { download, askTrust = null }) {
   function renderActive() {
     const a = session.active;
     if (!a) return;
-    $('#active-model').textContent = a.name;
+    ui.show($('#active-model'), modelName(a.name));
     const parts = [ui.describeLayers(a.layers)];
-    if (a.params) parts.push(`${a.params.toLocaleString('en')} parameters`);
-    if (a.accuracy != null) parts.push(`${ui.pct(a.accuracy)} held-out`);
-    $('#active-detail').textContent = parts.join(' · ');
+    if (a.params) parts.push(t('models.parameters', { n: a.params }));
+    if (a.accuracy != null) parts.push(t('models.heldOut', { acc: { pct: a.accuracy } }));
+    ui.show($('#active-detail'), parts.join(' · '));
     const nameInput = $('#model-name');
     if (a.suggestedName && !nameInput.value) nameInput.value = a.suggestedName;
   }
@@ -26,11 +28,12 @@ export function mountModels(session, { download, askTrust = null }) {
     try {
       models = session.list();
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err), 'error');
     }
     ui.renderModels($('#model-list'), $('#model-empty'), models, { onLoad: load, onDelete: remove, busy: session.training });
     const used = session.usage();
-    $('#storage-usage').textContent = used ? `Using ${formatSize(used)} of this browser's storage (about 5 MB).` : '';
+    if (used) setText($('#storage-usage'), 'models.usage', { size: formatSize(used) });
+    else ui.show($('#storage-usage'), '');
   }
 
   function updateButtons() {
@@ -44,9 +47,9 @@ export function mountModels(session, { download, askTrust = null }) {
   async function load(name) {
     try {
       const m = await session.load(name);
-      ui.showMessage(`Loaded "${name}" (${ui.describeLayers(m.layers)}). It is now the active model.`, 'info');
+      ui.showMessage({ key: 'models.loaded', params: { name, layers: ui.describeLayers(m.layers) } }, 'info');
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err, 'models.loadFailed'), 'error');
     }
   }
 
@@ -55,17 +58,17 @@ export function mountModels(session, { download, askTrust = null }) {
     try {
       removed = session.remove(name);
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err, 'models.deleteFailed'), 'error');
       return;
     }
-    ui.showMessage(`Deleted "${name}".`, 'info', {
-      label: 'Undo',
+    ui.showMessage({ key: 'models.deleted', params: { name } }, 'info', {
+      label: 'models.undo',
       onClick: () => {
         try {
           session.restoreRemoved(name, removed.text);
-          ui.showMessage(`Restored "${name}".`, 'info');
+          ui.showMessage({ key: 'models.restored', params: { name } }, 'info');
         } catch (err) {
-          ui.showMessage(err.message, 'error');
+          ui.showMessage(errorMessage(err, 'models.restoreFailedShort'), 'error');
         }
       },
     });
@@ -74,20 +77,26 @@ export function mountModels(session, { download, askTrust = null }) {
   session.addEventListener('facts', (e) => {
     const dm = e.detail.default_model;
     if (dm) {
-      const acc = typeof dm.test_accuracy === 'number' ? `, ${ui.pct(dm.test_accuracy)} on the held-out digits` : '';
-      $('#default-info').textContent = `Default model: ${ui.describeLayers(dm.layers)}${acc}, trained when the site was built.`;
+      const layers = ui.describeLayers(dm.layers);
+      if (typeof dm.test_accuracy === 'number') setText($('#default-info'), 'models.defaultInfoAcc', { layers, acc: { pct: dm.test_accuracy } });
+      else setText($('#default-info'), 'models.defaultInfo', { layers });
     }
   });
   session.addEventListener('status', (e) => {
     if (e.detail.state === 'error') {
-      $('#active-model').textContent = 'None (the network could not be started)';
-      $('#active-detail').textContent = '';
+      setText($('#active-model'), 'models.none');
+      ui.show($('#active-detail'), '');
     }
     updateButtons();
   });
   session.addEventListener('active', renderActive);
   session.addEventListener('models', renderList);
   session.addEventListener('training', updateButtons);
+  onLanguageChange(() => {
+    if (session.state === 'error') return;
+    renderActive();
+    renderList();
+  });
 
   $('#save-form').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -95,9 +104,9 @@ export function mountModels(session, { download, askTrust = null }) {
     $('#save').disabled = true;
     try {
       const res = await session.save(input.value);
-      ui.showMessage(`${res.replaced ? 'Replaced' : 'Saved'} "${res.name}" (${formatSize(res.chars)}) in this browser.`, 'info');
+      ui.showMessage({ key: res.replaced ? 'models.replaced' : 'models.savedNamed', params: { name: res.name, size: formatSize(res.chars) } }, 'info');
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err, 'models.saveFailed'), 'error');
       if (err.code === 'name') input.focus();
     } finally {
       updateButtons();
@@ -108,9 +117,9 @@ export function mountModels(session, { download, askTrust = null }) {
     try {
       const file = await session.exportFile();
       download(file);
-      ui.showMessage(`Exported the active model as ${file.name} (${formatSize(file.size)}).`, 'info');
+      ui.showMessage({ key: 'models.exported', params: { file: file.name, size: formatSize(file.size) } }, 'info');
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err, 'models.exportFailed'), 'error');
     }
   });
 
@@ -125,12 +134,9 @@ export function mountModels(session, { download, askTrust = null }) {
         ui.showMessage(res.persistError, 'error');
         return;
       }
-      ui.showMessage(
-        `Imported "${res.name}" (${ui.describeLayers(res.layers)}); it is now the active model. Save it to keep it under a name.`,
-        'info'
-      );
+      ui.showMessage({ key: 'models.imported', params: { name: res.name, layers: ui.describeLayers(res.layers) } }, 'info');
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err, 'models.importFailed'), 'error');
     }
   });
 

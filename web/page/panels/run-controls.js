@@ -4,6 +4,7 @@
 import pynn, { validateTeachOptions } from '../pynn.js';
 import { drawDigit } from '../inside-draw.js';
 import * as ui from '../ui.js';
+import { errorMessage, setAttr, setText } from '../i18n/i18n.js';
 
 const { $ } = ui;
 const AUGMENT_IDS = { shift: 'a-shift', rotation: 'a-rotation', scale: 'a-scale', thickness: 'a-thickness' };
@@ -13,7 +14,8 @@ export function readAugment() {
   const raw = {};
   for (const [key, id] of Object.entries(AUGMENT_IDS)) raw[key] = $(`#${id}`).value.trim() || '0';
   const { teach, errors } = validateTeachOptions({ augment: raw });
-  $('#augment-err').textContent = Object.values(errors).join(' ');
+  const detail = Object.values(errors).join(' ');
+  ui.show($('#augment-err'), detail ? { key: 'train.invalid.augment', detail } : '');
   if (Object.keys(errors).length) throw new Error(Object.values(errors).join(' '));
   const on = Object.fromEntries(Object.entries(teach.augment).filter(([, v]) => v));
   return Object.keys(on).length ? on : null;
@@ -27,7 +29,7 @@ export function mountRunControls(session, { chart, onProgress }) {
   function update() {
     const running = session.training;
     pauseBtn.disabled = !running;
-    pauseBtn.textContent = running && session.paused ? 'Resume' : 'Pause';
+    setText(pauseBtn, running && session.paused ? 'train.resume' : 'train.pause');
     pauseBtn.setAttribute('aria-pressed', running && session.paused ? 'true' : 'false');
     moreBtn.disabled = session.state !== 'ready' || (running && !session.paused);
   }
@@ -36,13 +38,13 @@ export function mountRunControls(session, { chart, onProgress }) {
     try {
       if (session.paused) {
         await session.resume();
-        ui.setTrainStatus('Resumed.');
+        ui.setTrainStatus({ key: 'train.resumed' });
       } else {
         await session.pause();
-        ui.setTrainStatus('Paused: Resume, +1 epoch, or Stop (keeps what it learned so far).');
+        ui.setTrainStatus({ key: 'train.paused' });
       }
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err), 'error');
     }
     update();
   });
@@ -50,20 +52,20 @@ export function mountRunControls(session, { chart, onProgress }) {
   moreBtn.addEventListener('click', async () => {
     if (session.training) {
       await session.step();
-      ui.setTrainStatus('Training one more epoch, then pausing…');
+      ui.setTrainStatus({ key: 'train.oneMorePausing' });
       update();
       return;
     }
-    ui.setTrainStatus('Training the active model for one more epoch…');
+    ui.setTrainStatus({ key: 'train.oneMoreRunning' });
     chart.reset(1);
     try {
       const res = await pynn.oneMoreEpoch(onProgress);
       if (res.committed) {
-        ui.setTrainStatus(`One more epoch done: held-out accuracy ${ui.pct(res.before.heldOut)} → ${ui.pct(res.after.heldOut)}.`);
-        $('#test-accuracy').textContent = ui.pct(res.evaluation.accuracy);
+        ui.setTrainStatus({ key: 'train.oneMoreDone', params: { before: { pct: res.before.heldOut }, after: { pct: res.after.heldOut } } });
+        setText($('#test-accuracy'), 'draw.pct', { p: { pct: res.evaluation.accuracy } });
       }
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err), 'error');
     }
   });
 
@@ -80,20 +82,20 @@ export function mountRunControls(session, { chart, onProgress }) {
     try {
       const res = await session.augmentPreview(settings, 8);
       box.textContent = '';
-      for (const [row, label] of [[res.originals, 'original'], [res.augmented, 'augmented']]) {
+      for (const [row, label] of [[res.originals, 'train.original'], [res.augmented, 'train.augmented']]) {
         for (const px of row) {
           const c = document.createElement('canvas');
           drawDigit(c, Uint8Array.from(px), session.shape.side);
-          c.title = label;
+          setAttr(c, 'title', label);
           box.append(c);
         }
       }
       box.hidden = false;
     } catch (err) {
-      $('#augment-err').textContent = err.message;
+      ui.show($('#augment-err'), errorMessage(err));
     }
   });
-  for (const id of Object.values(AUGMENT_IDS)) $(`#${id}`).addEventListener('input', () => ($('#augment-err').textContent = ''));
+  for (const id of Object.values(AUGMENT_IDS)) $(`#${id}`).addEventListener('input', () => ui.show($('#augment-err'), ''));
 
   return { update };
 }

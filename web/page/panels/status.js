@@ -11,13 +11,15 @@ export function mountStatus(session) {
 
   session.addEventListener('status', (e) => {
     const { state, text, file } = e.detail;
-    const named = file && !text.includes(file) ? `${text} (failed file: ${file})` : text;
-    ui.setStatus(state, named);
+    let shown = e.detail;
+    if (state === 'error') shown = { key: 'status.error', params: { detail: text.replace(/^Error: /, '') } };
+    if (file && !text.includes(file)) shown = { key: 'status.failedFile', params: { text: shown.key ? shown : text, file } };
+    ui.setStatus(state, shown);
     retry.hidden = state !== 'error';
     retry.disabled = false;
   });
 
-  session.addEventListener('notice', (e) => ui.showMessage(e.detail.text, e.detail.kind));
+  session.addEventListener('notice', (e) => ui.showMessage(e.detail, e.detail.kind));
 
   retry.addEventListener('click', () => {
     retry.disabled = true;

@@ -9,9 +9,11 @@ import { toMnist } from '../draw.js';
 import { createCodeStore } from '../code-store.js';
 import { renderStages, el, fmt, verdict } from '../step/stages.js';
 import * as ui from '../ui.js';
+import { errorMessage, num, onLanguageChange, say, setText, t } from '../i18n/i18n.js';
+import { modelName } from '../i18n/names.js';
 
 const { $ } = ui;
-const STAGE_NAMES = { 'stage-loss': '2 (the loss derivative)', 'stage-jacobian': "3 (the output's Jacobian)", 'stage-backward': "4 (backward: f'(z))" };
+const STAGE_NAMES = { 'stage-loss': 'step.stageLoss', 'stage-jacobian': 'step.stageJacobian', 'stage-backward': 'step.stageBackward' };
 
 /** Wire the step panel to `session`. */
 export function mountStep(session) {
@@ -26,9 +28,9 @@ export function mountStep(session) {
 
   const open = () => root.open && session.state === 'ready' && shape !== null;
 
-  function status(text, kind = 'info') {
+  function status(m, kind = 'info') {
     const p = $('[data-testid="step-status"]');
-    p.textContent = text;
+    ui.show(p, m);
     p.dataset.kind = kind;
   }
 
@@ -45,13 +47,13 @@ export function mountStep(session) {
     if ($('#step-source-held').checked) {
       const raw = $('#step-index').value.trim();
       const index = Number(raw);
-      if (!/^\d+$/.test(raw) || index >= shape.test) throw new Error(`Held-out digit: expected a whole number from 0 to ${shape.test - 1}; got "${raw}".`);
+      if (!/^\d+$/.test(raw) || index >= shape.test) throw Object.assign(new Error(`Held-out digit: expected a whole number from 0 to ${shape.test - 1}; got "${raw}".`), { code: 'heldOutIndex', params: { max: String(shape.test - 1), got: raw } });
       const d = await pynn.heldOut(index);
       return { pixels: d, truth: d.label };
     }
     const { pixels, empty } = toMnist($('#pad'), shape.side);
     if (empty) {
-      status('Draw a digit on the Draw pad, or pick a held-out digit: its training step appears here.');
+      status({ key: 'step.drawFirst' });
       return null;
     }
     return { pixels, truth: null };
@@ -63,7 +65,7 @@ export function mountStep(session) {
     if (lr) out.learningRate = lr;
     if ($('#step-code').checked) {
       const code = codeStore.readDraft();
-      if (code === null) throw new Error('The Code panel has no code yet: open the code editor in the Code panel, write or keep the code, then compute again.');
+      if (code === null) throw Object.assign(new Error('The Code panel has no code yet: open the code editor in the Code panel, write or keep the code, then compute again.'), { code: 'noCode' });
       out.code = code;
       const optimizer = $('#f-optimizer') && $('#f-optimizer').value;
       if (optimizer) out.settings = { optimizer }; // an optimizer the code leaves out: the Train form's
@@ -86,11 +88,12 @@ export function mountStep(session) {
       if (!labelTouched) {
         const label = got.truth ?? (await session.predict(Float32Array.from(got.pixels))).label;
         select.value = String(label);
-        $('#step-label-help').textContent = got.truth != null ? `(the true label is ${got.truth})` : `(the prediction is ${label}; pick another to see it learn that)`;
+        if (got.truth != null) setText($('#step-label-help'), 'step.trueLabel', { label: String(got.truth) });
+        else setText($('#step-label-help'), 'step.predictedLabel', { label: String(label) });
       }
       const label = Number(select.value);
       const opts = options();
-      status('Computing one training step with py_nn…');
+      status({ key: 'step.computing' });
       const step = await explainStep(got.pixels, label, opts);
       current = { step, pixels: Float32Array.from(got.pixels), label, options: opts };
       renderStages(box, step, current.pixels, label, { side: shape.side, pick, fetch: (ref) => session.explainArray(ref) });
@@ -100,7 +103,7 @@ export function mountStep(session) {
     } catch (err) {
       current = null; // what was on show is not this input's step: nothing to click or apply
       box.replaceChildren();
-      status(err.line ? `Your code did not run: ${err.message}` : err.message, 'error');
+      status(err.line ? { key: 'step.codeDidNotRun', params: { detail: err.message } } : errorMessage(err), 'error');
       $('#step-output').textContent = err.output || '';
       $('#step-output').hidden = !err.output;
     } finally {
@@ -115,22 +118,22 @@ export function mountStep(session) {
 
   /** The status line after a step: which network was walked, and where a derivative goes wrong. */
   function describe(step) {
-    const from = { active: 'the active model', 'active+code': "the active model's weights with your code's components", code: `a new network from your code (layers ${step.network.layers.join('-')}, seeded: its layers differ from the active model's)` }[step.network.from];
+    const from = { key: `step.from.${step.network.from}`, params: { layers: step.network.layers.join('-') } };
     $('[data-testid="step-status"]').dataset.step = String(step.step); // which step is on show
     $('#step-output').textContent = step.output || '';
     $('#step-output').hidden = !step.output;
-    const wrong = [...box.querySelectorAll('[data-check="mismatch"].step-stage')].map((s) => STAGE_NAMES[s.dataset.testid] || s.dataset.testid);
-    if (wrong.length) status(`Walked ${from}. A derivative goes wrong at stage ${wrong.join(' and stage ')}: marked ✗ below.`, 'error');
-    else status(`Walked ${from}: loss ${fmt(step.loss, 5)} → ${fmt(step.lossAfter, 5)} after this step. Nothing has changed yet: Apply this step to take it.`, 'ok');
+    const wrong = [...box.querySelectorAll('[data-check="mismatch"].step-stage')].map((s) => (STAGE_NAMES[s.dataset.testid] ? t(STAGE_NAMES[s.dataset.testid]) : s.dataset.testid));
+    if (wrong.length) status({ key: 'step.wrong', params: { from, stages: wrong.join(t('step.andStage')) } }, 'error');
+    else status({ key: 'step.walked', params: { from, before: fmt(step.loss, 5), after: fmt(step.lossAfter, 5) } }, 'ok');
   }
 
   /** The form to pick a parameter by its place: layer, W or b, row i, column j. */
   function picker(layers) {
-    const layer = el('select', { id: 'step-pick-layer', 'aria-label': 'Layer' }, ...layers.slice(1).map((_, i) => el('option', { value: String(i) }, `layer ${i + 1}`)));
-    const kind = el('select', { id: 'step-pick-kind', 'aria-label': 'Weight or bias' }, el('option', { value: 'W' }, 'W'), el('option', { value: 'b' }, 'b'));
-    const i = el('input', { id: 'step-pick-i', type: 'number', min: '0', value: '0', 'aria-label': 'Row i' });
-    const j = el('input', { id: 'step-pick-j', type: 'number', min: '0', value: '0', 'aria-label': 'Column j' });
-    const go = el('button', { type: 'submit', className: 'btn btn-small' }, 'Follow this weight');
+    const layer = el('select', { id: 'step-pick-layer', 'aria-label': t('step.pickLayer') }, ...layers.slice(1).map((_, i) => el('option', { value: String(i) }, t('step.layerN', { n: String(i + 1) }))));
+    const kind = el('select', { id: 'step-pick-kind', 'aria-label': t('step.pickKind') }, el('option', { value: 'W' }, 'W'), el('option', { value: 'b' }, 'b'));
+    const i = el('input', { id: 'step-pick-i', type: 'number', min: '0', value: '0', 'aria-label': t('step.pickRow') });
+    const j = el('input', { id: 'step-pick-j', type: 'number', min: '0', value: '0', 'aria-label': t('step.pickColumn') });
+    const go = el('button', { type: 'submit', className: 'btn btn-small' }, t('step.follow'));
     const form = el('form', { className: 'row step-pick', novalidate: true }, layer, kind, i, j, go);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -145,7 +148,7 @@ export function mountStep(session) {
     for (const [id, v] of [['#step-pick-layer', layer], ['#step-pick-kind', kind], ['#step-pick-i', i], ['#step-pick-j', j]]) $(id).value = String(v);
     const out = $('[data-testid="step-weight-detail"]') || $('[data-testid="step-weight"]').appendChild(el('div', { 'data-testid': 'step-weight-detail', 'aria-live': 'polite' }));
     const name = `${kind}${layer + 1}[${i}, ${j}]`;
-    out.textContent = `${name}: computing its finite-difference check…`;
+    out.textContent = t('step.checking', { name });
     try {
       const where = { layer, kind, i, j };
       const { code, settings } = current.options;
@@ -153,17 +156,17 @@ export function mountStep(session) {
         gradCheck(current.pixels, current.label, { ...where, ...(code !== undefined ? { code, settings } : {}) })]);
       const v = verdict(chk.relError, 'backprop');
       const states = Object.keys(param.state.after).map((k) => el('li', {}, `${k}: ${fmt(param.state.before[k])} → ${fmt(param.state.after[k])}`));
-      out.replaceChildren(el('p', {}, el('strong', {}, name), ` (place ${param.index.toLocaleString('en')} in the flat vectors): `,
-        el('span', { 'data-testid': 'weight-old', 'data-value': String(param.old) }, fmt(param.old, 6)), ' → gradient ',
+      out.replaceChildren(el('p', {}, el('strong', {}, name), ` ${t('step.place', { index: num(param.index) })} `,
+        el('span', { 'data-testid': 'weight-old', 'data-value': String(param.old) }, fmt(param.old, 6)), ` → ${t('step.gradient')} `,
         el('span', { 'data-testid': 'weight-gradient', 'data-value': String(param.gradient) }, fmt(param.gradient, 6)), ' → ',
         el('span', { 'data-testid': 'weight-new', 'data-value': String(param.new) }, fmt(param.new, 6))),
       states.length ? el('ul', { className: 'small' }, ...states) : '',
-      el('p', {}, 'Check in float64: backprop ', el('span', { 'data-testid': 'weight-backprop', 'data-value': String(chk.backprop) }, fmt(chk.backprop, 6)),
-        ', central difference ', el('span', { 'data-testid': 'weight-numeric', 'data-value': String(chk.numeric) }, fmt(chk.numeric, 6)),
-        ' (h = ', fmt(chk.step, 1), '), relative error ', el('strong', { 'data-testid': 'weight-rel-error', 'data-value': String(chk.relError), 'data-check': v.state }, fmt(chk.relError, 2))));
+      el('p', {}, `${t('step.checkBackprop')} `, el('span', { 'data-testid': 'weight-backprop', 'data-value': String(chk.backprop) }, fmt(chk.backprop, 6)),
+        `, ${t('step.centralDifference')} `, el('span', { 'data-testid': 'weight-numeric', 'data-value': String(chk.numeric) }, fmt(chk.numeric, 6)),
+        ' (h = ', fmt(chk.step, 1), `), ${t('step.relativeError')} `, el('strong', { 'data-testid': 'weight-rel-error', 'data-value': String(chk.relError), 'data-check': v.state }, fmt(chk.relError, 2))));
       out.scrollIntoView({ block: 'nearest' });
     } catch (err) {
-      out.textContent = `${name}: ${err.message}`;
+      out.textContent = `${name}: ${say(errorMessage(err))}`;
     }
   }
 
@@ -173,10 +176,10 @@ export function mountStep(session) {
     buttons();
     const note = $('[data-testid="step-applied"]');
     try {
-      note.textContent = done(await act());
+      ui.show(note, done(await act()));
       note.dataset.kind = 'ok';
     } catch (err) {
-      note.textContent = err.message;
+      ui.show(note, errorMessage(err));
       note.dataset.kind = 'error';
     } finally {
       busy = false;
@@ -189,12 +192,12 @@ export function mountStep(session) {
     const before = current.step;
     return change(() => {
       // the worker applies its last step: refuse if another one (e.g. pynn.explainStep) came since
-      if (session.stepReady !== before.step) throw new Error('Another step was computed since the one on show: Compute the step again, then Apply.');
+      if (session.stepReady !== before.step) throw Object.assign(new Error('Another step was computed since the one on show: Compute the step again, then Apply.'), { code: 'stepChanged' });
       return session.applyStep();
-    }, (res) => `Applied: "${res.name}" is active; its loss on that example went ${fmt(before.loss, 5)} → ${fmt(before.lossAfter, 5)}. ` +
-      `Below is its next step: Apply again to walk SGD by hand, or Undo.${res.persistError ? ` ${res.persistError}` : ''}`);
+    }, (res) => ({ key: res.persistError ? 'step.appliedNotKept' : 'step.applied',
+      params: { name: modelName(res.name), before: fmt(before.loss, 5), after: fmt(before.lossAfter, 5), detail: res.persistError || '' } }));
   };
-  const undo = () => change(() => session.undoStep(), (res) => `Undone: "${res.name}" is active again, exactly as before the step.`);
+  const undo = () => change(() => session.undoStep(), (res) => ({ key: 'step.undone', params: { name: modelName(res.name) } }));
 
   const fresh = () => {
     labelTouched = false;
@@ -235,5 +238,8 @@ export function mountStep(session) {
   });
   session.addEventListener('status', buttons);
   session.addEventListener('training', buttons);
+  onLanguageChange(() => {
+    if (open() && current) compute(); // the stages are built from the answer: build them again
+  });
   buttons();
 }

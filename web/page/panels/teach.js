@@ -9,6 +9,7 @@ import pynn, { getExamples } from '../pynn.js';
 import * as ui from '../ui.js';
 import { announce } from '../a11y/announce.js';
 import { mountTestDigits, TEXT as DIGITS } from '../a11y/test-digits.js';
+import { errorMessage, setAttr, setText } from '../i18n/i18n.js';
 
 const { $ } = ui;
 
@@ -19,8 +20,8 @@ export function mountTeach(session) {
   const buttons = $('.digit-buttons');
   const gallery = $('.sample-gallery');
   const countsEl = $('.teach-counts');
-  const say = (text, kind = 'info') => {
-    message.textContent = text;
+  const say = (m, kind = 'info') => {
+    ui.show(message, m);
     message.dataset.kind = kind;
   };
   let shape = null;
@@ -34,7 +35,7 @@ export function mountTeach(session) {
       b.type = 'button';
       b.className = 'btn digit-btn';
       b.textContent = String(d);
-      b.setAttribute('aria-label', `This is a ${d}`);
+      setAttr(b, 'aria-label', 'teach.thisIs', { digit: String(d) });
       b.addEventListener('click', () => keep(d));
       buttons.append(b);
     }
@@ -44,17 +45,17 @@ export function mountTeach(session) {
     if (!shape || busy) return;
     const { pixels, empty } = toMnist(padEl, shape.side);
     if (empty || pad.isEmpty()) {
-      say('Draw a digit on the teaching pad first, then say which it is.', 'error');
+      say({ key: 'teach.drawFirst' }, 'error');
       return;
     }
     busy = true;
     try {
       const res = await getExamples().add(pixels, digit);
       pad.clear();
-      say(res.persisted ? `Kept as a ${digit}. Draw the next one.` : res.error, res.persisted ? 'info' : 'error');
+      say(res.persisted ? { key: 'teach.kept', params: { digit: String(digit) } } : { key: 'teach.notStored', detail: res.error }, res.persisted ? 'info' : 'error');
       await render();
     } catch (err) {
-      say(err.message, 'error');
+      say(errorMessage(err), 'error');
     } finally {
       busy = false;
     }
@@ -69,7 +70,7 @@ export function mountTeach(session) {
       li.dataset.testid = `count-${d}`;
       li.setAttribute('data-testid', `count-${d}`);
       li.innerHTML = `<span class="count-digit">${d}</span><span class="count-n">${c}</span>`;
-      li.setAttribute('aria-label', `${d}: ${c} sample${c === 1 ? '' : 's'}`);
+      setAttr(li, 'aria-label', 'teach.countLabel', { digit: String(d), count: c });
       countsEl.append(li);
     });
     $('#teach-total').textContent = `(${list.length})`;
@@ -81,20 +82,20 @@ export function mountTeach(session) {
       c.className = 'thumb';
       drawDigit(c, e.pixels, shape.side);
       c.setAttribute('role', 'img');
-      c.setAttribute('aria-label', `Sample of a ${e.label}`);
+      setAttr(c, 'aria-label', 'teach.sampleOf', { digit: String(e.label) });
       const label = document.createElement('span');
       label.textContent = String(e.label);
       const del = document.createElement('button');
       del.type = 'button';
       del.className = 'btn btn-small btn-quiet';
       del.textContent = '×';
-      del.setAttribute('aria-label', `Delete this sample of a ${e.label}`);
+      setAttr(del, 'aria-label', 'teach.deleteSample', { digit: String(e.label) });
       del.addEventListener('click', async () => {
         try {
           await getExamples().remove(e.id);
-          say(`Deleted a sample of a ${e.label}.`);
+          say({ key: 'teach.deletedSample', params: { digit: String(e.label) } });
         } catch (err) {
-          say(err.message, 'error');
+          say(errorMessage(err), 'error');
         }
         render();
       });
@@ -109,7 +110,8 @@ export function mountTeach(session) {
 
   function updateButtons() {
     $('#continue').disabled = session.state !== 'ready' || session.training || !digitsModel();
-    $('#continue-note').textContent = digitsModel() ? '' : `The active model reads ${session.active.classes.slice(0, 3).join(', ')}, …, not digits: pick the MNIST digits data set in the Train panel to teach it your handwriting.`;
+    if (digitsModel()) ui.show($('#continue-note'), '');
+    else setText($('#continue-note'), 'teach.notDigits', { classes: session.active.classes.slice(0, 3).join(', ') });
   }
 
   padEl.addEventListener('keydown', (ev) => {
@@ -129,9 +131,9 @@ export function mountTeach(session) {
   $('#examples-export').addEventListener('click', async () => {
     try {
       const file = await pynn.exportExamples();
-      say(`Exported your samples to ${file.name}.`);
+      say({ key: 'teach.exported', params: { file: file.name } });
     } catch (err) {
-      say(err.message, 'error');
+      say(errorMessage(err), 'error');
     }
   });
   $('#examples-import').addEventListener('click', () => $('#examples-file').click());
@@ -141,46 +143,52 @@ export function mountTeach(session) {
     if (!file) return;
     try {
       const res = await getExamples().importText(await file.text());
-      const skipped = res.skipped.length ? ` Skipped ${res.skipped.length}: ${res.skipped.slice(0, 3).join('; ')}.` : '';
-      say(res.error || `Imported ${res.added} samples from ${file.name}.${skipped}`, res.error ? 'error' : 'info');
+      const params = { count: res.added, file: file.name };
+      const done = res.skipped.length
+        ? { key: 'teach.importedSkipped', params: { ...params, skipped: res.skipped.length, reasons: res.skipped.slice(0, 3).join('; ') } }
+        : { key: 'teach.imported', params };
+      say(res.error ? { key: 'teach.notStored', detail: res.error } : done, res.error ? 'error' : 'info');
     } catch (err) {
-      say(`Cannot import ${file.name}: ${err.message}`, 'error');
+      say({ key: 'teach.cannotImport', params: { file: file.name, detail: err.message } }, 'error');
     }
     render();
   });
 
-  const pct = (v) => (v == null ? '–' : ui.pct(v));
+  const pct = (v) => (v == null ? '–' : { key: 'draw.pct', params: { p: { pct: v } } });
   $('#continue-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (session.training || session.state !== 'ready') return;
     const data = $('#continue-form').querySelector('input[name="data"]:checked').value;
     const status = $('[data-testid="continue-status"]');
     const table = $('[data-testid="before-after"]');
-    status.textContent = 'Training…';
+    setText(status, 'teach.training');
     try {
       const res = await pynn.fit({
         continueTraining: true, data, epochs: $('#c-epochs').value, learningRate: $('#c-lr').value, optimizer: 'adam',
       }, (p) => {
-        if (p.type === 'batch') status.textContent = `Epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · ${Math.round(p.progress * 100)}%`;
+        if (p.type === 'batch') {
+          setText(status, 'teach.progress', { epoch: String(p.epoch), epochs: String(p.epochs), batch: String(p.batch), batches: String(p.batches), p: { pct: p.progress, digits: 0 } });
+        }
       });
-      const rows = [['Held-out MNIST digits', res.before && res.before.heldOut, res.after && res.after.heldOut]];
-      if (res.after && res.after.mineCount) rows.push([`Your ${res.after.mineCount} samples`, res.before && res.before.mine, res.after.mine]);
+      const rows = [[{ key: 'teach.heldOutRow' }, res.before && res.before.heldOut, res.after && res.after.heldOut]];
+      if (res.after && res.after.mineCount) rows.push([{ key: 'teach.mineRow', params: { count: res.after.mineCount } }, res.before && res.before.mine, res.after.mine]);
       const tbody = table.querySelector('tbody');
       tbody.textContent = '';
       for (const [what, b, a] of rows) {
         const tr = document.createElement('tr');
-        tr.innerHTML = `<th scope="row"></th><td>${pct(b)}</td><td>${pct(a)}</td>`;
-        tr.firstChild.textContent = what;
+        tr.innerHTML = '<th scope="row"></th><td></td><td></td>';
+        [what, pct(b), pct(a)].forEach((m, i) => ui.show(tr.children[i], m));
         tbody.append(tr);
       }
       table.hidden = false;
-      const mix = res.oversample ? ` (your samples repeated ${res.oversample}× with random shifts and turns)` : '';
-      status.textContent = res.committed ? `Done: the continued model is active${mix}.` : 'Stopped before any batch: the active model is unchanged.';
+      if (!res.committed) setText(status, 'teach.stoppedEarly');
+      else if (res.oversample) setText(status, 'teach.doneMix', { n: String(res.oversample) });
+      else setText(status, 'teach.done');
       announce(status.textContent); // the status line's batches are not read out; its end is
       if (res.persistError) ui.showMessage(res.persistError, 'error');
     } catch (err) {
-      status.textContent = err.message;
-      announce(err.message);
+      ui.show(status, errorMessage(err, 'train.didNotRun'));
+      announce(status.textContent);
     }
   });
 
@@ -189,7 +197,7 @@ export function mountTeach(session) {
     pad.setSide(shape.side);
     buildButtons(shape.classes);
     const { error } = await getExamples().load();
-    if (error) say(error, 'error');
+    if (error) say({ key: 'teach.notStored', detail: error }, 'error');
     render();
   });
   session.addEventListener('status', updateButtons);

@@ -2,14 +2,16 @@
 // (checked by fit-options.js, errors shown next to each field), the live progress bar, status line
 // and chart, Stop, the test-split results and a table of this visit's runs.
 
-import { validateFitConfig, fitDefaults, layersOf, DEFAULT_LR, OPTIMIZERS, OPTIMIZER_NOTES } from '../../shared/fit-options.js';
+import { validateFitConfig, fitDefaults, layersOf, DEFAULT_LR, OPTIMIZERS } from '../../shared/fit-options.js';
 import { createTrainingChart } from '../plot.js';
 import * as ui from '../ui.js';
 import pynn from '../pynn.js';
 import { mountRunControls, readAugment } from './run-controls.js';
-import { builtInDataset, credit } from '../../shared/datasets.js';
+import { builtInDataset } from '../../shared/datasets.js';
 import { announce, TEXT as SAY } from '../a11y/announce.js';
 import { tableToggle, TEXT as ALT } from '../a11y/text-alt.js';
+import { errorMessage, has, setAttr, setText, t } from '../i18n/i18n.js';
+import { datasetName, modelName } from '../i18n/names.js';
 
 const { $ } = ui;
 const FIELD_IDS = {
@@ -23,8 +25,7 @@ const FIELD_IDS = {
   dataset: 'f-dataset',
 };
 
-const fmt = (v, digits = 4) => (v == null || Number.isNaN(v) ? '–' : Number(v).toFixed(digits));
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const fmt = (v, digits = 4) => (v == null || Number.isNaN(v) ? '–' : { num: Number(v), digits });
 
 /** Wire the Train panel to `session`. */
 export function mountTrain(session) {
@@ -40,7 +41,9 @@ export function mountTrain(session) {
 
   function showLrNote() {
     const opt = $('#f-optimizer').value;
-    $('#f-lr-help').textContent = lrEdited ? `${OPTIMIZER_NOTES[opt]}: ${DEFAULT_LR[opt]}` : OPTIMIZER_NOTES[opt];
+    const note = { key: `train.optimizerNotes.${opt}` };
+    if (lrEdited) setText($('#f-lr-help'), 'train.noteWithLr', { note, lr: String(DEFAULT_LR[opt]) });
+    else setText($('#f-lr-help'), note.key);
   }
 
   $('#f-lr').addEventListener('input', () => {
@@ -54,7 +57,7 @@ export function mountTrain(session) {
   for (const id of Object.values(FIELD_IDS)) {
     $(`#${id}`).addEventListener('input', () => {
       $(`#${id}`).removeAttribute('aria-invalid');
-      $(`#${id}-err`).textContent = '';
+      ui.show($(`#${id}-err`), '');
     });
   }
 
@@ -77,11 +80,11 @@ export function mountTrain(session) {
   // Your data sets (Teach panel, "Your data") in their own group of the choice, refreshed when the
   // choice is opened: picking one keeps the active model; Train then makes a new network for it.
   const yours = document.createElement('optgroup');
-  yours.label = 'Yours';
+  setAttr(yours, 'label', 'train.yours');
   async function listYours() {
     const own = (await session.datasets()).filter((d) => !builtInDataset(session.facts, d.id));
     const chosen = $('#f-dataset').value;
-    yours.replaceChildren(...own.map((d) => new Option(`${d.name} (${d.classes.length} classes)`, d.id)));
+    yours.replaceChildren(...own.map((d) => new Option(t('train.yourOption', { name: d.name, count: d.classes.length }), d.id)));
     if (own.length && !yours.parentNode) $('#f-dataset').append(yours);
     $('#f-dataset').value = chosen;
     return own;
@@ -94,9 +97,9 @@ export function mountTrain(session) {
     if (!d) return;
     $('#f-dataset').value = id;
     $('#f-samples').value = String(d.train);
-    $('#f-samples-help').textContent = `1 to ${d.train.toLocaleString('en')} samples`;
-    $('#held-out-count').textContent = d.test.toLocaleString('en');
-    $('#f-dataset-help').textContent = `Your data set: ${d.train} training and ${d.test} test samples of ${d.classes.length} classes (${d.classes.join(', ')}). Train makes a new network for it; the active model stays until then.`;
+    setText($('#f-samples-help'), 'train.samplesHelp', { max: d.train });
+    setText($('#held-out-count'), 'common.number', { n: d.test });
+    setText($('#f-dataset-help'), 'train.yourDatasetHelp', { train: String(d.train), test: String(d.test), count: d.classes.length, classes: d.classes.join(', ') });
   }
 
   /** The data set's limits and credit next to the form (`id`: a built-in data set). */
@@ -107,13 +110,18 @@ export function mountTrain(session) {
       return;
     }
     $('#f-dataset').value = id;
-    $('#f-samples-help').textContent = `1 to ${entry.train.count.toLocaleString('en')} samples`;
-    $('#held-out-count').textContent = entry.test.count.toLocaleString('en');
-    $('#f-dataset-help').textContent = `${credit(entry)}. ${entry.train.count.toLocaleString('en')} training and ${entry.test.count.toLocaleString('en')} test samples; its model: ${ui.pct(entry.model_test_accuracy)} on the test samples.`;
+    setText($('#f-samples-help'), 'train.samplesHelp', { max: entry.train.count });
+    setText($('#held-out-count'), 'common.number', { n: entry.test.count });
+    const licence = entry.license ? { key: 'train.licence', params: { license: entry.license } } : { key: 'train.noLicence', params: { name: entry.name } };
+    setText($('#f-dataset-help'), 'train.builtInHelp', { licence, train: entry.train.count, test: entry.test.count, acc: { pct: entry.model_test_accuracy } });
   }
 
   session.addEventListener('facts', (e) => {
-    for (const d of e.detail.datasets) $('#f-dataset').append(new Option(d.name, d.id));
+    for (const d of e.detail.datasets) {
+      const option = new Option(d.name, d.id);
+      if (has(`datasets.${d.id}`)) setText(option, `datasets.${d.id}`); // a built-in data set's name in the page's language
+      $('#f-dataset').append(option);
+    }
     const defaults = fitDefaults(session.shape);
     for (const [key, id] of Object.entries(FIELD_IDS)) {
       const v = defaults[key];
@@ -127,18 +135,17 @@ export function mountTrain(session) {
   $('#f-dataset').addEventListener('change', async (e) => {
     const id = e.target.value;
     if (!builtInDataset(session.facts, id)) {
-      showYours(id).catch((err) => ui.showMessage(err.message, 'error'));
+      showYours(id).catch((err) => ui.showMessage(errorMessage(err), 'error'));
       return;
     }
-    ui.setTrainStatus(`Loading the ${e.target.selectedOptions[0].text} model…`);
+    ui.setTrainStatus({ key: 'train.loadingModel', params: { name: e.target.selectedOptions[0].text } });
     try {
       const active = await session.useDataset(id);
-      ui.setTrainStatus(`${active.name} is active: ${active.classes.join(', ')}.`);
+      ui.setTrainStatus({ key: 'train.datasetActive', params: { name: modelName(active.name), classes: active.classes.join(', ') } });
       announce($('[data-testid="train-status"]').textContent);
     } catch (err) {
       ui.setTrainStatus('');
-      ui.showMessage(err.message, 'error');
-      announce(err.message);
+      ui.showMessage(errorMessage(err), 'error');
       showDataset(session.datasetId);
     }
   });
@@ -147,17 +154,17 @@ export function mountTrain(session) {
 
   function onProgress(p) {
     if (p.type === 'download') {
-      ui.setTrainStatus(`${p.text} (${p.samples.toLocaleString('en')} samples)…`);
-      if (!downloadSaid) announce(p.text); // once per run: the shards' progress is on the status line
+      const d = p.download || p;
+      ui.setTrainStatus({ key: 'train.downloading', params: { name: datasetName({ id: d.dataset, name: d.name }), split: { key: `train.split.${d.split}` }, files: String(d.files), count: d.of, samples: p.samples } });
+      if (!downloadSaid) announce($('[data-testid="train-status"]').textContent); // once per run: the shards' progress is on the status line
       downloadSaid = true;
     } else if (p.type === 'batch') {
       chart.addBatch(p.epoch - 1 + p.batch / p.batches, p.loss, p.accuracy, (p.epoch - 1) * p.batches + p.batch, p.batches);
       lastBatches = p.batches;
       ui.setProgress(p.progress);
-      ui.setTrainStatus(
-        `Epoch ${p.epoch}/${p.epochs} · batch ${p.batch}/${p.batches} · loss ${fmt(p.loss)}` +
-          (p.accuracy != null ? ` · accuracy ${ui.pct(p.accuracy)}` : '')
-      );
+      const params = { epoch: String(p.epoch), epochs: String(p.epochs), batch: String(p.batch), batches: String(p.batches), loss: fmt(p.loss) };
+      if (p.accuracy != null) ui.setTrainStatus({ key: 'train.batchStatusAcc', params: { ...params, acc: { pct: p.accuracy } } });
+      else ui.setTrainStatus({ key: 'train.batchStatus', params });
     } else {
       chart.addEpoch(p.epoch, p.valLoss, p.valAccuracy, p.epoch * (lastBatches || 1));
       ui.setProgress(p.progress);
@@ -178,20 +185,19 @@ export function mountTrain(session) {
   function showResult(res, secs) {
     announce(!res.committed ? SAY.stoppedEarly : SAY.trained(res.stopped, res.history.loss.length, ui.pct(res.evaluation.accuracy)));
     if (!res.committed) {
-      ui.setTrainStatus(`Stopped before the first batch finished (${secs} s). The active model is unchanged.`);
-      ui.showMessage('Training stopped before any batch finished; the active model is unchanged.', 'info');
+      ui.setTrainStatus({ key: 'train.stoppedEarly', params: { secs } });
+      ui.showMessage({ key: 'train.stoppedEarlyMessage' }, 'info');
       return;
     }
     const ev = res.evaluation;
     const epochsDone = res.history.loss.length;
-    ui.setTrainStatus(
-      (res.stopped
-        ? `Stopped after ${plural(epochsDone, 'full epoch')} (${res.batches} batches) in ${secs} s.`
-        : `Done: ${plural(epochsDone, 'epoch')} in ${secs} s.`) + ` Held-out accuracy ${ui.pct(ev.accuracy)}, loss ${fmt(ev.loss)}.`
-    );
+    const done = res.stopped
+      ? { key: 'train.stoppedAfter', params: { count: epochsDone, batches: String(res.batches), secs } }
+      : { key: 'train.done', params: { count: epochsDone, secs } };
+    ui.setTrainStatus({ key: 'train.finished', params: { done, acc: { pct: ev.accuracy }, loss: fmt(ev.loss) } });
     if (!res.stopped) ui.setProgress(1);
-    $('#test-accuracy').textContent = ui.pct(ev.accuracy);
-    $('#test-detail').textContent = `on ${ev.count.toLocaleString('en')} test samples · loss ${fmt(ev.loss)}`;
+    setText($('#test-accuracy'), 'draw.pct', { p: { pct: ev.accuracy } });
+    setText($('#test-detail'), 'train.testDetail', { count: ev.count, loss: fmt(ev.loss) });
     ui.renderConfusion($('#confusion'), ev.confusion, session.active.classes);
     $('#results').hidden = false;
     addRun(res, ev);
@@ -199,11 +205,7 @@ export function mountTrain(session) {
       ui.showMessage(res.persistError, 'error');
       return;
     }
-    ui.showMessage(
-      `${res.stopped ? 'Training stopped' : 'Training finished'}: the new model is active (${ui.pct(ev.accuracy)} on held-out digits).` +
-        ' It will be restored on your next visit; Save it to keep it under a name.',
-      'info'
-    );
+    ui.showMessage({ key: res.stopped ? 'train.stoppedMessage' : 'train.finishedMessage', params: { acc: { pct: ev.accuracy } } }, 'info');
   }
 
   /** A row of the runs table: data set, layers, optimizer, epochs, test accuracy. */
@@ -211,10 +213,13 @@ export function mountTrain(session) {
     const a = session.active;
     const entry = builtInDataset(session.facts, a.dataset);
     const cfg = session.lastFit || {};
-    const epochs = `${res.history.loss.length}${res.stopped ? ' (stopped)' : ''}`;
+    const n = String(res.history.loss.length);
+    const epochs = res.stopped ? { key: 'train.epochsStopped', params: { n } } : n;
     const row = document.createElement('tr');
-    for (const text of [entry ? entry.name : a.dataset, a.layers.join('-'), cfg.optimizer || '', epochs, ui.pct(ev.accuracy, 2)]) {
-      row.append(Object.assign(document.createElement('td'), { textContent: text }));
+    for (const m of [entry ? datasetName(entry) : a.dataset, a.layers.join('-'), cfg.optimizer || '', epochs, { key: 'draw.pct', params: { p: { pct: ev.accuracy, digits: 2 } } }]) {
+      const td = document.createElement('td');
+      ui.show(td, m);
+      row.append(td);
     }
     $('#runs tbody').append(row);
     $('#runs').hidden = false;
@@ -225,15 +230,15 @@ export function mountTrain(session) {
   async function runFit(config, { what = '', onEvent, augment = null } = {}) {
     const layers = layersOf(config, session.shapeOf(config.dataset || session.datasetId)).join('-') + (what ? ` ${what}` : '');
     $('#results').hidden = true;
-    $('#test-accuracy').textContent = '';
-    $('#test-detail').textContent = '';
+    ui.show($('#test-accuracy'), '');
+    ui.show($('#test-detail'), '');
     chart.reset(config.epochs);
     epochRows = [];
     epochTable.set(ALT.chartHeaders, []);
     downloadSaid = false;
     ui.setProgress(0);
-    ui.setTrainStatus(`Starting: ${layers}, ${config.optimizer}, ${config.samples.toLocaleString('en')} samples…`);
-    ui.showMessage(`Training a ${layers} network. You can keep drawing: the current model answers until training ends.`, 'info');
+    ui.setTrainStatus({ key: 'train.starting', params: { layers, optimizer: config.optimizer, samples: config.samples } });
+    ui.showMessage({ key: 'train.training', params: { layers } }, 'info');
     const started = performance.now();
     try {
       const handler = (p) => {
@@ -242,11 +247,11 @@ export function mountTrain(session) {
       };
       // Augmented runs go through the facade, which checks the augmentation settings.
       const res = augment ? await pynn.fit({ ...config, augment }, handler) : await session.fit(config, handler);
-      showResult(res, ((performance.now() - started) / 1000).toFixed(1));
+      showResult(res, { num: (performance.now() - started) / 1000, digits: 1 });
       return res;
     } catch (err) {
-      ui.setTrainStatus('Training did not run.');
-      ui.showMessage(err.message, 'error');
+      ui.setTrainStatus({ key: 'train.didNotRun' });
+      ui.showMessage(errorMessage(err, 'train.didNotRun'), 'error');
       announce(SAY.failed(err.message));
       throw err;
     }
@@ -257,9 +262,10 @@ export function mountTrain(session) {
     if (session.training || session.state !== 'ready') return;
     const values = readForm();
     const { config, errors } = validateFitConfig(values, session.shapeOf(values.dataset) || session.shape);
-    const first = ui.showFieldErrors(form, errors, FIELD_IDS);
+    const shown = Object.fromEntries(Object.entries(errors).map(([k, text]) => [k, { key: `train.invalid.${k}`, detail: text, text }]));
+    const first = ui.showFieldErrors(form, shown, FIELD_IDS);
     if (!config) {
-      ui.showMessage(`Please fix the training settings: ${Object.values(errors).join(' ')}`, 'error');
+      ui.showMessage({ key: 'train.fixSettings', params: { detail: Object.values(errors).join(' ') } }, 'error');
       if (first) first.focus();
       return;
     }
@@ -268,12 +274,12 @@ export function mountTrain(session) {
 
   $('#stop').addEventListener('click', async () => {
     if (!session.training) return;
-    ui.setTrainStatus('Stopping…');
+    ui.setTrainStatus({ key: 'train.stopping' });
     $('#stop').disabled = true;
     try {
       await session.stop();
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err), 'error');
     }
   });
 

@@ -5,7 +5,8 @@
 import { toMnist } from '../draw.js';
 import pynn from '../pynn.js';
 import { getDatasetStore } from '../datasets/api.js';
-import { saveFile, $ } from '../ui.js';
+import { saveFile, show, $ } from '../ui.js';
+import { onLanguageChange, t } from '../i18n/i18n.js';
 
 /** Wire "Your data" to the teaching pad (`padEl`, the canvas; `pad`, its createPad handle). */
 export function mountYourData(session, padEl, pad) {
@@ -13,11 +14,11 @@ export function mountYourData(session, padEl, pad) {
   const buttons = $('.ds-class-buttons');
   const counts = $('.ds-counts');
   const message = $('[data-testid="dataset-message"]');
-  const say = (text, kind = 'info', action = null) => {
-    message.textContent = text;
+  const say = (m, kind = 'info', action = null) => {
+    show(message, m);
     message.dataset.kind = kind;
     if (action) {
-      const b = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-small', textContent: action.label });
+      const b = Object.assign(document.createElement('button'), { type: 'button', className: 'btn btn-small', textContent: t(action.label) });
       b.addEventListener('click', () => { b.remove(); action.onClick(); });
       message.append(' ', b);
     }
@@ -27,10 +28,10 @@ export function mountYourData(session, padEl, pad) {
   async function render(selected = select.value) {
     const list = await pynn.myDatasets();
     select.textContent = '';
-    if (!list.length) select.append(new Option('none yet: create or import one', ''));
+    if (!list.length) select.append(new Option(t('data.none'), ''));
     for (const d of list) {
-      const where = d.stored ? '' : ', this visit only: not stored';
-      select.append(new Option(`${d.name} (${d.classes.length} classes, ${d.train + d.test} samples${where})`, d.id));
+      const params = { name: d.name, count: d.classes.length, samples: String(d.train + d.test) };
+      select.append(new Option(t(d.stored ? 'data.option' : 'data.optionNotStored', params), d.id));
     }
     if (list.some((d) => d.id === selected)) select.value = selected;
     const current = list.find((d) => d.id === select.value);
@@ -40,7 +41,7 @@ export function mountYourData(session, padEl, pad) {
     if (!current) return;
     const full = await pynn.myDataset(current.id);
     current.classes.forEach((name, c) => {
-      const b = Object.assign(document.createElement('button'), { type: 'button', className: 'btn', textContent: `Add as ${name}` });
+      const b = Object.assign(document.createElement('button'), { type: 'button', className: 'btn', textContent: t('data.addAs', { name }) });
       b.addEventListener('click', () => add(current.id, c, name));
       buttons.append(b);
       const n = [...full.train.labels, ...full.test.labels].filter((l) => l === c).length;
@@ -51,40 +52,41 @@ export function mountYourData(session, padEl, pad) {
     });
   }
 
+  /** `what` (a catalog key, or {key, params}) says what did not happen if `fn` throws. */
   async function run(what, fn) {
     if (busy) return;
     busy = true;
     try {
       await fn();
     } catch (err) {
-      say(`${what}: ${err.message}`, 'error');
+      say({ key: 'data.failed', params: { what: typeof what === 'string' ? { key: what } : what, detail: err.message } }, 'error');
     } finally {
       busy = false;
     }
   }
 
   function add(id, c, name) {
-    return run('Not added', async () => {
+    return run('data.notAdded', async () => {
       const { pixels, empty } = toMnist(padEl, 28);
       if (empty || pad.isEmpty()) {
-        say(`Draw a ${name} on the teaching pad first, then add it.`, 'error');
+        say({ key: 'data.drawFirst', params: { name } }, 'error');
         return;
       }
       const res = await pynn.addDatasetSample(id, pixels, c);
       pad.clear();
-      const added = `Added as ${name} (${res.split} split).`;
-      say(res.persisted ? `${added} Draw the next one.` : `${added} ${res.error}`, res.persisted ? 'info' : 'error');
+      const split = { key: `train.split.${res.split}` };
+      say(res.persisted ? { key: 'data.added', params: { name, split } } : { key: 'data.addedNotStored', params: { name, split, detail: res.error } }, res.persisted ? 'info' : 'error');
       await render(id);
     });
   }
 
   $('#dataset-create').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    run('Not created', async () => {
+    run('data.notCreated', async () => {
       const res = await pynn.createDataset($('#ds-name').value, $('#ds-classes').value);
       $('#ds-name').value = '';
       $('#ds-classes').value = '';
-      say(res.persisted ? `Created "${res.name}" with classes ${res.classes.join(', ')}. Draw on the teaching pad, then "Add as …".` : res.error, res.persisted ? 'info' : 'error');
+      say(res.persisted ? { key: 'data.created', params: { name: res.name, classes: res.classes.join(', ') } } : { key: 'teach.notStored', detail: res.error }, res.persisted ? 'info' : 'error');
       await render(res.id);
     });
   });
@@ -94,30 +96,31 @@ export function mountYourData(session, padEl, pad) {
     const file = ev.target.files && ev.target.files[0];
     ev.target.value = '';
     if (!file) return;
-    run(`Cannot import ${file.name}`, async () => {
-      say(`Reading ${file.name}…`);
+    run({ key: 'data.cannotImport', params: { file: file.name } }, async () => {
+      say({ key: 'data.reading', params: { file: file.name } });
       const res = await pynn.importDataset(file);
+      // the notes and skip reasons are the import's own English details (datasets/import.js)
       const skipped = res.skipped.length ? ` Skipped ${res.skipped.length}: ${res.skipped.slice(0, 3).map((s) => `${s.file} (${s.reason})`).join('; ')}.` : '';
       const notes = res.notes.length ? ` ${res.notes.map((n) => n[0].toUpperCase() + n.slice(1)).join('. ')}.` : '';
-      const text = `Imported "${res.name}": ${res.classes.length} classes (${res.classes.join(', ')}), ${res.train} training and ${res.test} test samples.${notes}${skipped}`;
-      say(res.persisted ? text : `${text} ${res.error}`, res.persisted ? 'info' : 'error');
+      const params = { name: res.name, count: res.classes.length, classes: res.classes.join(', '), train: String(res.train), test: String(res.test), details: `${notes}${skipped}${res.persisted ? '' : ` ${res.error}`}` };
+      say({ key: 'data.imported', params }, res.persisted ? 'info' : 'error');
       await render(res.id);
     });
   });
-  $('#ds-export').addEventListener('click', () => run('Not exported', async () => {
+  $('#ds-export').addEventListener('click', () => run('data.notExported', async () => {
     const file = await pynn.exportDataset(select.value);
     saveFile(file);
-    say(`Exported to ${file.name}.`);
+    say({ key: 'data.exported', params: { file: file.name } });
   }));
-  $('#ds-delete').addEventListener('click', () => run('Not deleted', async () => {
+  $('#ds-delete').addEventListener('click', () => run('data.notDeleted', async () => {
     const { removed } = await getDatasetStore().remove(select.value);
     if (!removed) return;
     await render('');
-    say(`Deleted "${removed.name}".`, 'info', {
-      label: 'Undo',
-      onClick: () => run('Not restored', async () => {
+    say({ key: 'models.deleted', params: { name: removed.name } }, 'info', {
+      label: 'models.undo',
+      onClick: () => run('data.notRestored', async () => {
         const res = await getDatasetStore().put(removed);
-        say(res.persisted ? `Restored "${removed.name}".` : res.error, res.persisted ? 'info' : 'error');
+        say(res.persisted ? { key: 'models.restored', params: { name: removed.name } } : { key: 'teach.notStored', detail: res.error }, res.persisted ? 'info' : 'error');
         await render(res.id);
       }),
     });
@@ -125,7 +128,8 @@ export function mountYourData(session, padEl, pad) {
 
   session.addEventListener('facts', async () => {
     const { error } = await getDatasetStore().load();
-    if (error) say(error, 'error');
+    if (error) say({ key: 'teach.notStored', detail: error }, 'error');
     render();
   });
+  onLanguageChange(() => render().catch(() => {})); // the choice and the buttons say their words again
 }

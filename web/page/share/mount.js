@@ -3,6 +3,7 @@
 // "published"), the weights fingerprint, "Copy link" and "Download as a website".
 
 import * as ui from '../ui.js';
+import { errorMessage, setAttr, setRaw, setText } from '../i18n/i18n.js';
 import { isLessonHash } from './link.js';
 import { applyLesson, lessonLink } from './lesson.js';
 import { applyLayout, panelsParam, unknownPanels } from './layout.js';
@@ -19,22 +20,22 @@ export function mountShare(session, { download, askTrust }) {
   async function startLayout(facts) {
     const pub = facts.published || null;
     if (pub && pub.title) {
-      document.title = pub.title;
+      setRaw(document.querySelector('title'), pub.title); // the author's title, in no catalog
       $('.brand h1').textContent = pub.title;
     }
     const hash = isLessonHash(location.hash) ? location.hash : pub && pub.lesson;
     if (hash) {
       try {
         await applyLesson(session, hash);
-        ui.showMessage(`${hash === location.hash ? 'Lesson link' : 'This site\'s lesson'} opened: the Train settings, code and panels are set. Nothing has run: press Train (or Check, or Train with this code) when you are ready.`, 'info');
+        ui.showMessage({ key: hash === location.hash ? 'share.linkOpened' : 'share.siteLessonOpened' }, 'info');
       } catch (err) {
-        ui.showMessage(err.message, 'error');
+        ui.showMessage(errorMessage(err, 'share.linkRefused'), 'error');
       }
     }
     const chosen = panelsParam() || (pub && pub.panels) || null;
     if (chosen) {
       const unknown = unknownPanels(chosen);
-      if (unknown.length) ui.showMessage(`?panels=: this page has no ${unknown.map((n) => `"${n}"`).join(', ')} panel; all panels are shown.`, 'error');
+      if (unknown.length) ui.showMessage({ key: 'share.unknownPanels', params: { names: unknown.map((n) => `"${n}"`).join(', ') } }, 'error');
       else applyLayout({ panels: chosen });
     }
   }
@@ -53,31 +54,36 @@ export function mountShare(session, { download, askTrust }) {
     if (value === null) return;
     try {
       const res = await loadModelParam(session, value, { askTrust });
-      ui.showMessage(`The model ${value} from this site is active (?model= in the address), ${ui.describeLayers(res.layers)}.`, 'info');
+      ui.showMessage({ key: 'share.modelParam', params: { value, layers: ui.describeLayers(res.layers) } }, 'info');
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err, 'share.modelRefused'), 'error');
     }
   });
   session.addEventListener('active', () => {
     const f = session.active && session.active.fingerprint;
-    $('#active-fingerprint').textContent = f ? `weights ${f}` : '';
-    $('#active-fingerprint').title = f ? 'The first 8 hex digits of the SHA-256 of the float32 weights: the same link and seed give the same fingerprint in every browser' : '';
+    if (f) {
+      setText($('#active-fingerprint'), 'share.fingerprint', { f });
+      setAttr($('#active-fingerprint'), 'title', 'share.fingerprintTitle');
+    } else {
+      setRaw($('#active-fingerprint'), '');
+      $('#active-fingerprint').removeAttribute('title');
+    }
   });
 
   $('#copy-link').addEventListener('click', async () => {
     try {
       const link = await lessonLink(session, { code: $('#link-code').checked });
       $('#lesson-link').value = link;
-      $('#lesson-link-info').textContent = `${link.length.toLocaleString('en')} characters.`;
+      setText($('#lesson-link-info'), 'share.characters', { count: link.length });
       try {
         await navigator.clipboard.writeText(link);
-        ui.showMessage('Lesson link copied. Whoever opens it gets this page set up the same way; nothing runs until they press a button.', 'info');
+        ui.showMessage({ key: 'share.copied' }, 'info');
       } catch (_) {
         $('#lesson-link').select();
-        ui.showMessage('The lesson link is in the Share panel, selected: copy it with Ctrl+C (Cmd+C). This browser did not allow copying it for you.', 'info');
+        ui.showMessage({ key: 'share.copyYourself' }, 'info');
       }
     } catch (err) {
-      ui.showMessage(err.message, 'error');
+      ui.showMessage(errorMessage(err), 'error');
     }
   });
 
@@ -87,13 +93,13 @@ export function mountShare(session, { download, askTrust }) {
     try {
       const title = $('#publish-title').value.trim() || document.title;
       const file = await publishSite(session, { title, lesson: true }, ({ done, total }) => {
-        status.textContent = `Collecting the site's files: ${done} of ${total}…`;
+        setText(status, 'publish.collecting', { done: String(done), total: String(total) });
       });
       download(file);
-      status.textContent = `${file.name}: ${(file.size / 1e6).toFixed(1)} MB. Unzip it onto any static host (any folder); it works offline after one visit.`;
+      setText(status, 'publish.done', { file: file.name, size: { num: file.size / 1e6, digits: 1 } });
     } catch (err) {
-      status.textContent = '';
-      ui.showMessage(err.message, 'error');
+      setRaw(status, '');
+      ui.showMessage(errorMessage(err), 'error');
     } finally {
       $('#publish').disabled = session.state !== 'ready';
     }

@@ -7,6 +7,7 @@
 import { drawStrip, drawWeights, drawDigit, diverging, heat, symmetricMax } from '../inside-draw.js';
 import { isSummary, shapeText, row, column, byMagnitude, pageOf } from './arrays.js';
 import { summarize, tableToggle } from '../a11y/text-alt.js';
+import { num, t } from '../i18n/i18n.js';
 
 // A derivative whose largest relative error against float64 central differences is above this is
 // marked wrong. Correct ones stay below 1e-2 (the default model on 1,000 held-out digits, each with
@@ -20,7 +21,7 @@ export const fmt = (v, digits = 4) => {
   if (v == null) return '–';
   if (typeof v !== 'number' || !Number.isFinite(v)) return String(v);
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(digits - 1);
-  return Number(v.toPrecision(digits)).toString();
+  return num(Number(v.toPrecision(digits)), { maximumFractionDigits: 20, useGrouping: false });
 };
 
 /** An element: el('p', {className: 'x', 'data-testid': 'y'}, 'text', child, ...). */
@@ -37,9 +38,9 @@ export function el(tag, attrs = {}, ...children) {
 
 /** A verdict on a derivative check: {state: "ok" | "mismatch" | "none", text}. */
 export function verdict(error, what) {
-  if (error == null || Number.isNaN(error)) return { state: 'none', text: `${what}: not checked (finite differences could not run here)` };
-  if (error > MISMATCH) return { state: 'mismatch', text: `✗ ${what} disagrees with finite differences: relative error ${fmt(error, 2)} (> ${MISMATCH}). It goes wrong here.` };
-  return { state: 'ok', text: `✓ ${what} matches finite differences (relative error ${fmt(error, 2)})` };
+  if (error == null || Number.isNaN(error)) return { state: 'none', text: t('step.check.none', { what }) };
+  if (error > MISMATCH) return { state: 'mismatch', text: t('step.check.mismatch', { what, error: fmt(error, 2), limit: MISMATCH }) };
+  return { state: 'ok', text: t('step.check.ok', { what, error: fmt(error, 2) }) };
 }
 
 function check(stage, error, what) {
@@ -50,10 +51,10 @@ function check(stage, error, what) {
 
 /** A row of numbers (a (1, m) vector) as a table: header cells `heads`, one data-value per cell. */
 function numbers(caption, values, testid, heads = null) {
-  const t = el('table', { className: 'step-numbers', 'data-testid': testid }, el('caption', {}, caption));
-  if (heads) t.append(el('tr', {}, ...heads.map((h) => el('th', { scope: 'col' }, String(h)))));
-  t.append(el('tr', {}, ...Array.from(values, (v) => el('td', { 'data-value': String(v) }, fmt(v)))));
-  return el('div', { className: 'table-wrap' }, t);
+  const table = el('table', { className: 'step-numbers', 'data-testid': testid }, el('caption', {}, caption));
+  if (heads) table.append(el('tr', {}, ...heads.map((h) => el('th', { scope: 'col' }, String(h)))));
+  table.append(el('tr', {}, ...Array.from(values, (v) => el('td', { 'data-value': String(v) }, fmt(v)))));
+  return el('div', { className: 'table-wrap' }, table);
 }
 
 /** A heat map of a (rows, cols) array: one cell per value, diverging colours, clickable if `onCell`;
@@ -72,15 +73,15 @@ function matrix(label, values, rows, cols, onCell = null, max = symmetricMax(val
     });
   }
   if (values.length > TABLE_CELLS) return c;
-  const t = tableToggle(`${label} ${shapeText([rows, cols])}`);
-  t.set(['Row', ...Array.from({ length: cols }, (_, j) => String(j))],
+  const toggle = tableToggle(`${label} ${shapeText([rows, cols])}`);
+  toggle.set(['Row', ...Array.from({ length: cols }, (_, j) => String(j))],
     Array.from({ length: rows }, (_, i) => [i, ...Array.from(values.subarray(i * cols, (i + 1) * cols))]));
   const out = document.createDocumentFragment();
-  out.append(c, t.el);
+  out.append(c, toggle.el);
   return out;
 }
 
-const summaryText = (s) => `min ${fmt(s.summary.min)}, max ${fmt(s.summary.max)}, mean ${fmt(s.summary.mean)}, std ${fmt(s.summary.std)}`;
+const summaryText = (s) => t('step.summary', { min: fmt(s.summary.min), max: fmt(s.summary.max), mean: fmt(s.summary.mean), std: fmt(s.summary.std) });
 
 function stage(n, title, testid, ...children) {
   return el('section', { className: 'step-stage', 'data-testid': testid, 'aria-labelledby': `${testid}-h` },
@@ -97,71 +98,71 @@ export function renderStages(box, step, pixels, label, hooks) {
 }
 
 function forward(step, pixels, side) {
-  const s = stage(1, 'Forward: z = a_prev W + b, a = f(z), layer by layer', 'stage-forward');
-  const x = el('canvas', { className: 'step-digit', role: 'img', 'aria-label': 'The input x' });
+  const s = stage(1, t('step.forward'), 'stage-forward');
+  const x = el('canvas', { className: 'step-digit', role: 'img', 'aria-label': t('step.inputX') });
   drawDigit(x, pixels, side);
-  s.append(el('figure', { className: 'step-row' }, x, el('figcaption', {}, `x ${shapeText([1, pixels.length])}: the ${side}×${side} pixels in one row`)));
+  s.append(el('figure', { className: 'step-row' }, x, el('figcaption', {}, `x ${shapeText([1, pixels.length])}: ${t('step.pixelsInRow', { side: String(side) })}`)));
   step.layers.forEach((l, i) => {
     const k = l.z.shape[1];
     const last = i === step.layers.length - 1;
     const fig = el('figure', { className: 'step-layer', 'data-testid': `step-forward-${i + 1}` },
-      el('figcaption', {}, `Layer ${i + 1}: z${i + 1} = a${i} W${i + 1} + b${i + 1} → ${shapeText(l.z.shape)}, a${i + 1} = ${last ? 'output activation' : 'f'}(z${i + 1}) → ${shapeText(l.a.shape)}`));
+      el('figcaption', {}, `${t('step.layerTitle', { n: String(i + 1) })}: z${i + 1} = a${i} W${i + 1} + b${i + 1} → ${shapeText(l.z.shape)}, a${i + 1} = ${last ? t('step.outputActivation') : 'f'}(z${i + 1}) → ${shapeText(l.a.shape)}`));
     if (!last) {
       const cols = Math.min(k, 32);
-      fig.append(matrix(`z of layer ${i + 1}`, l.z, Math.ceil(k / cols), cols));
-      const a = el('canvas', { className: 'step-map', role: 'img', 'aria-label': `a of layer ${i + 1}: ${summarize(l.a)}` });
+      fig.append(matrix(t('step.ofLayer', { what: 'z', n: String(i + 1) }), l.z, Math.ceil(k / cols), cols));
+      const a = el('canvas', { className: 'step-map', role: 'img', 'aria-label': `${t('step.ofLayer', { what: 'a', n: String(i + 1) })}: ${summarize(l.a)}` });
       drawStrip(a, l.a, { cols, colour: heat });
       a.style.aspectRatio = `${cols} / ${Math.ceil(k / cols)}`;
-      fig.append(a, el('p', { className: 'muted small' }, `${Array.from(l.a).filter((v) => v > 0).length} of ${k} units fire (a > 0)`));
+      fig.append(a, el('p', { className: 'muted small' }, t('step.unitsFire', { active: String(Array.from(l.a).filter((v) => v > 0).length), k: String(k) })));
     }
     s.append(fig);
   });
   const heads = Array.from({ length: step.logits.length }, (_, d) => d);
-  s.append(numbers('The logits z (before the output activation)', step.logits, 'step-logits', heads),
-    numbers('The probabilities a = softmax(z) (the output)', step.probabilities, 'step-probabilities', heads));
+  s.append(numbers(t('step.logits'), step.logits, 'step-logits', heads),
+    numbers(t('step.probabilities'), step.probabilities, 'step-probabilities', heads));
   return s;
 }
 
 function loss(step, label) {
-  const s = stage(2, 'Loss and its derivative', 'stage-loss');
-  s.append(el('p', {}, 'loss = ', el('strong', { 'data-testid': 'step-loss', 'data-value': String(step.loss) }, fmt(step.loss, 6)), ` for the label ${label}`),
-    numbers(`d_loss ${shapeText(step.dLoss.shape)}: one row vector per sample, ready to matmul with the Jacobian`, step.dLoss, 'step-dloss'));
-  check(s, step.dLossError, 'The loss derivative');
+  const s = stage(2, t('step.lossTitle'), 'stage-loss');
+  s.append(el('p', {}, 'loss = ', el('strong', { 'data-testid': 'step-loss', 'data-value': String(step.loss) }, fmt(step.loss, 6)), ` ${t('step.forLabel', { label: String(label) })}`),
+    numbers(`d_loss ${shapeText(step.dLoss.shape)}: ${t('step.dLoss')}`, step.dLoss, 'step-dloss'));
+  check(s, step.dLossError, t('step.lossDerivative'));
   return s;
 }
 
 function jacobian(step) {
-  const s = stage(3, "The output's Jacobian and delta = d_loss @ J", 'stage-jacobian');
+  const s = stage(3, t('step.jacobianTitle'), 'stage-jacobian');
   const m = step.jacobian.shape[2];
-  s.append(el('figure', { className: 'step-row' }, matrix('The Jacobian of the output activation', step.jacobian, m, m),
+  s.append(el('figure', { className: 'step-row' }, matrix(t('step.jacobianLabel'), step.jacobian, m, m),
     el('figcaption', {}, `J ${shapeText(step.jacobian.shape)}: J[i, j] = ∂a_i / ∂z_j (softmax: p_i (δ_ij − p_j))`)));
   s.append(numbers(`delta = d_loss @ J ${shapeText(step.delta.shape)}`, step.delta, 'step-delta'));
   if (step.fusedDelta) {
-    s.append(numbers(`The fused shortcut ${shapeText(step.fusedDelta.shape)}`, step.fusedDelta, 'step-fused'),
-      el('p', {}, 'Largest difference: ', el('strong', { 'data-testid': 'step-max-delta', 'data-value': String(step.maxDelta) }, fmt(step.maxDelta, 2)), '. ', step.fusedRule));
-  } else s.append(el('p', { className: 'muted' }, 'No fused shortcut for this pair of output activation and loss: training takes this Jacobian path too.'));
-  check(s, step.jacobianError, 'The output Jacobian');
+    s.append(numbers(`${t('step.fused')} ${shapeText(step.fusedDelta.shape)}`, step.fusedDelta, 'step-fused'),
+      el('p', {}, `${t('step.largestDifference')} `, el('strong', { 'data-testid': 'step-max-delta', 'data-value': String(step.maxDelta) }, fmt(step.maxDelta, 2)), '. ', step.fusedRule));
+  } else s.append(el('p', { className: 'muted' }, t('step.noFused')));
+  check(s, step.jacobianError, t('step.outputJacobian'));
   return s;
 }
 
 function backward(step, layers, hooks) {
-  const s = stage(4, 'Backward: delta carried down through W and f\'(z); dW and db', 'stage-backward');
+  const s = stage(4, t('step.backwardTitle'), 'stage-backward');
   for (let i = step.grads.length - 1; i >= 0; i--) {
     const g = step.grads[i];
     const [fanIn, k] = [layers[i], layers[i + 1]];
-    const fig = el('div', { className: 'step-layer', 'data-testid': `step-backward-${i + 1}` }, el('h4', {}, `Layer ${i + 1}`));
+    const fig = el('div', { className: 'step-layer', 'data-testid': `step-backward-${i + 1}` }, el('h4', {}, t('step.layerTitle', { n: String(i + 1) })));
     if (g.carried) {
       fig.append(el('p', {}, `carried = delta${i + 2} @ W${i + 2}ᵀ ${shapeText(g.carried.shape)}, f'(z${i + 1}) ${shapeText(g.dAct.shape)}, delta${i + 1} = carried * f'(z${i + 1}) ${shapeText(g.delta.shape)}`));
       const cols = Math.min(k, 32);
-      fig.append(matrix(`f'(z) of layer ${i + 1}`, g.dAct, Math.ceil(k / cols), cols));
-      check(fig, g.dActError, `f'(z) of layer ${i + 1}`);
+      fig.append(matrix(t('step.ofLayer', { what: "f'(z)", n: String(i + 1) }), g.dAct, Math.ceil(k / cols), cols));
+      check(fig, g.dActError, t('step.ofLayer', { what: "f'(z)", n: String(i + 1) }));
       if (fig.dataset.check === 'mismatch') s.dataset.check = 'mismatch';
-    } else fig.append(el('p', {}, `delta${i + 1} ${shapeText(g.delta.shape)}: the output's delta from stage 3`));
-    fig.append(el('p', {}, `dW${i + 1} = a${i}ᵀ delta${i + 1} ${shapeText([fanIn, k])}, db${i + 1} = delta${i + 1} ${shapeText([1, k])} (the batch mean; one sample here)`));
-    fig.append(matrix(`db of layer ${i + 1}: click a bias`, g.db, 1, k, (r, j) => hooks.pick(i, 'b', 0, j)));
+    } else fig.append(el('p', {}, `delta${i + 1} ${shapeText(g.delta.shape)}: ${t('step.outputDelta')}`));
+    fig.append(el('p', {}, `dW${i + 1} = a${i}ᵀ delta${i + 1} ${shapeText([fanIn, k])}, db${i + 1} = delta${i + 1} ${shapeText([1, k])} ${t('step.batchMean')}`));
+    fig.append(matrix(t('step.clickBias', { n: String(i + 1) }), g.db, 1, k, (r, j) => hooks.pick(i, 'b', 0, j)));
     if (i === 0 && fanIn === hooks.side * hooks.side) fig.append(firstLayerTiles(g, k, hooks));
-    else if (isSummary(g.dW)) fig.append(lazyMatrix(`dW of layer ${i + 1}`, g.dW, i, hooks));
-    else fig.append(matrix(`dW of layer ${i + 1}: click a weight`, g.dW, fanIn, k, (r, j) => hooks.pick(i, 'W', r, j)));
+    else if (isSummary(g.dW)) fig.append(lazyMatrix(t('step.ofLayer', { what: 'dW', n: String(i + 1) }), g.dW, i, hooks));
+    else fig.append(matrix(t('step.clickWeight', { title: t('step.ofLayer', { what: 'dW', n: String(i + 1) }) }), g.dW, fanIn, k, (r, j) => hooks.pick(i, 'W', r, j)));
     s.append(fig);
   }
   if (!s.dataset.check) s.dataset.check = 'ok';
@@ -171,11 +172,11 @@ function backward(step, layers, hooks) {
 /** A large dW: its summary, and a button that fetches it whole and draws it. */
 function lazyMatrix(title, dW, layer, hooks) {
   const box = el('div', { className: 'step-lazy' }, el('p', { className: 'muted small' }, `${title} ${shapeText(dW.shape)}: ${summaryText(dW)}`));
-  const b = el('button', { type: 'button', className: 'btn btn-small' }, `Show all ${dW.shape[0] * dW.shape[1]} values`);
+  const b = el('button', { type: 'button', className: 'btn btn-small' }, t('step.showAll', { n: dW.shape[0] * dW.shape[1] }));
   b.addEventListener('click', async () => {
     b.disabled = true;
     const whole = await hooks.fetch(dW.ref);
-    b.replaceWith(matrix(`${title}: click a weight`, whole, dW.shape[0], dW.shape[1], (r, j) => hooks.pick(layer, 'W', r, j)));
+    b.replaceWith(matrix(t('step.clickWeight', { title }), whole, dW.shape[0], dW.shape[1], (r, j) => hooks.pick(layer, 'W', r, j)));
   });
   box.append(b);
   return box;
@@ -184,8 +185,8 @@ function lazyMatrix(title, dW, layer, hooks) {
 /** The first layer's dW as one side×side picture per hidden unit, paged, most affected units first. */
 function firstLayerTiles(g, k, hooks) {
   const box = el('div', { className: 'step-tiles-box' }, el('p', { className: 'hint small' },
-    `dW1 ${shapeText(g.dW.shape)} as one ${hooks.side}×${hooks.side} picture per hidden unit: which pixels this example pushes up (red) or down (blue); units with the largest |db| first. Click a pixel for its weight.`));
-  const grid = el('div', { className: 'step-tiles', role: 'group', 'aria-label': 'First-layer dW per hidden unit', 'data-testid': 'step-tiles' });
+    `dW1 ${shapeText(g.dW.shape)} ${t('step.tilesHint', { side: String(hooks.side) })}`));
+  const grid = el('div', { className: 'step-tiles', role: 'group', 'aria-label': t('step.tilesLabel'), 'data-testid': 'step-tiles' });
   const nav = el('div', { className: 'row' });
   box.append(nav, grid);
   const order = byMagnitude(g.db);
@@ -196,7 +197,7 @@ function firstLayerTiles(g, k, hooks) {
     const part = pageOf(order, page, TILES_PER_PAGE);
     const max = symmetricMax(whole); // one scale for all units
     grid.replaceChildren(...part.items.map((j) => {
-      const c = el('canvas', { className: 'step-tile is-clickable', role: 'img', 'aria-label': `Unit ${j}: db ${fmt(g.db[j])}, dW ${summarize(column(whole, j))}` });
+      const c = el('canvas', { className: 'step-tile is-clickable', role: 'img', 'aria-label': `${t('step.unitDb', { j: String(j), db: fmt(g.db[j]) })}, dW ${summarize(column(whole, j))}` });
       drawWeights(c, column(whole, j), hooks.side, max);
       c.addEventListener('click', (ev) => {
         const box2 = c.getBoundingClientRect();
@@ -204,13 +205,13 @@ function firstLayerTiles(g, k, hooks) {
         const cy = Math.min(hooks.side - 1, Math.floor(((ev.clientY - box2.top) / box2.height) * hooks.side));
         hooks.pick(0, 'W', cy * hooks.side + cx, j);
       });
-      return el('figure', {}, c, el('figcaption', {}, `unit ${j}`));
+      return el('figure', {}, c, el('figcaption', {}, t('step.unit', { j: String(j) })));
     }));
-    const prev = el('button', { type: 'button', className: 'btn btn-small', disabled: part.page === 0 }, 'Previous units');
-    const next = el('button', { type: 'button', className: 'btn btn-small', disabled: part.page >= part.pages - 1 }, 'Next units');
+    const prev = el('button', { type: 'button', className: 'btn btn-small', disabled: part.page === 0 }, t('step.previousUnits'));
+    const next = el('button', { type: 'button', className: 'btn btn-small', disabled: part.page >= part.pages - 1 }, t('step.nextUnits'));
     prev.addEventListener('click', () => { page = part.page - 1; show(); });
     next.addEventListener('click', () => { page = part.page + 1; show(); });
-    nav.replaceChildren(prev, el('span', { className: 'muted small' }, `page ${part.page + 1} of ${part.pages}`), next);
+    nav.replaceChildren(prev, el('span', { className: 'muted small' }, t('step.page', { page: String(part.page + 1), pages: String(part.pages) })), next);
   };
   show().catch((err) => grid.replaceChildren(el('p', { className: 'code-error' }, err.message)));
   return box;
@@ -226,27 +227,27 @@ function stateRows(update) {
     rows.push(el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, text(b)), el('td', {}, text(a))));
   }
   return el('div', { className: 'table-wrap' }, el('table', { className: 'step-state', 'data-testid': 'step-state' },
-    el('caption', {}, `${update.optimizer}'s state before and after this step`),
-    el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col' }, 'before'), el('th', { scope: 'col' }, 'after')), ...rows));
+    el('caption', {}, t('step.stateCaption', { optimizer: update.optimizer })),
+    el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col' }, t('step.before')), el('th', { scope: 'col' }, t('step.after'))), ...rows));
 }
 
 function update(step) {
-  const s = stage(5, 'Flatten and update: new_params = optimizer.update(old_params, gradient)', 'stage-update');
+  const s = stage(5, t('step.updateTitle'), 'stage-update');
   const n = step.paramsLength;
-  s.append(el('p', {}, 'The optimizer sees two flat vectors of ', el('strong', { 'data-testid': 'step-params-length' }, n.toLocaleString('en')),
-    ` numbers (the model's parameter count): every W then every b, layer by layer.`),
+  s.append(el('p', {}, `${t('step.flatStart')} `, el('strong', { 'data-testid': 'step-params-length' }, num(n)),
+    ` ${t('step.flatEnd')}`),
   el('ul', { className: 'small' }, el('li', {}, `old_params ${shapeText([n])}: ${summaryText(step.params)}`), el('li', {}, `gradient ${shapeText([n])}: ${summaryText(step.gradient)}`)),
-  el('p', {}, `The rule of ${step.update.optimizer}:`), el('pre', { className: 'step-rule', 'data-testid': 'step-rule' }, step.update.rule), stateRows(step.update),
-  el('div', { className: 'step-weight', 'data-testid': 'step-weight' }, el('p', { className: 'hint small' }, 'Click a weight in stage 4 (or pick one below) to follow it through this step.')));
+  el('p', {}, t('step.rule', { optimizer: step.update.optimizer })), el('pre', { className: 'step-rule', 'data-testid': 'step-rule' }, step.update.rule), stateRows(step.update),
+  el('div', { className: 'step-weight', 'data-testid': 'step-weight' }, el('p', { className: 'hint small' }, t('step.clickHint'))));
   return s;
 }
 
 function after(step, label) {
-  const s = stage(6, 'After: this example if the step were taken', 'stage-after');
+  const s = stage(6, t('step.afterTitle'), 'stage-after');
   const p = Array.from(step.probabilities);
   const q = Array.from(step.probabilitiesAfter);
   s.append(el('p', {}, 'loss ', fmt(step.loss, 6), ' → ', el('strong', { 'data-testid': 'step-loss-after', 'data-value': String(step.lossAfter) }, fmt(step.lossAfter, 6)),
     `; p(${label}) ${fmt(p[label])} → ${fmt(q[label])}`),
-  numbers('Probabilities after the step', q, 'step-probabilities-after', p.map((_, d) => d)));
+  numbers(t('step.probabilitiesAfter'), q, 'step-probabilities-after', p.map((_, d) => d)));
   return s;
 }
