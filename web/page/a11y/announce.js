@@ -4,13 +4,15 @@
 // rests or ends: a prediction once the drawing rests, each epoch, the end of a run, a model change.
 
 import { $ } from '../ui.js';
+import { t } from '../i18n/i18n.js';
 
-export const TEXT = {
-  prediction: (name, sure) => `Prediction: ${name}, ${sure} sure`,
-  epoch: (n, of, acc) => `Epoch ${n} of ${of}: accuracy ${acc}`,
-  trained: (stopped, epochs, acc) => `Training ${stopped ? 'stopped' : 'finished'} after ${epochs} epoch${epochs === 1 ? '' : 's'}: held-out accuracy ${acc}. The new model is active.`,
-  stoppedEarly: 'Training stopped before the first batch finished; the active model is unchanged.',
-  failed: (why) => `Training did not run: ${why}`,
+/** What is announced, in the page's language (catalog keys a11y.*). */
+export const SAY = {
+  prediction: (name, sure) => t('a11y.prediction', { name, sure }),
+  epoch: (n, of, acc) => t('a11y.epoch', { n: String(n), of: String(of), acc }),
+  trained: (stopped, epochs, acc) => t(stopped ? 'a11y.stopped' : 'a11y.finished', { count: epochs, acc }),
+  stoppedEarly: () => t('a11y.stoppedEarly'),
+  failed: (why) => t('a11y.failed', { why }),
 };
 
 /** How long a drawing must rest (no stroke, its prediction shown) before it is announced. */

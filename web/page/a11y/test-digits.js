@@ -4,38 +4,31 @@
 // the step by hand, Teach) then has an input without a pointer.
 
 import pynn from '../pynn.js';
+import { setAttr, setText } from '../i18n/i18n.js';
 
-export const TEXT = {
-  use: 'Use a test digit',
-  previous: 'Previous',
-  next: 'Next',
-  previousLabel: 'Previous test digit',
-  nextLabel: 'Next test digit',
-  shown: (index, count, label) => `Test digit no. ${index} of ${count}: labelled ${label}`,
-  onTeachPad: 'on the teaching pad',
-};
 
 /**
  * Add the three buttons to `container` (an element next to the pad). `pad`: createPad's object;
  * `session`: the PageSession (its shape gives the test count and the side); `onPut({label,
  * index})` runs once the sample is on the pad (the panel predicts it); `onError(err)` shows why
- * a sample could not be fetched; `where` tells this pad's buttons from another's (e.g.
- * TEXT.onTeachPad: "Use a test digit on the teaching pad"). Returns {buttons}.
+ * a sample could not be fetched; `where: 'teach'` tells this pad's buttons from the Draw pad's
+ * ("Use a test digit on the teaching pad", catalog key a11y.onTeachPad). Returns {buttons}.
  */
 export function mountTestDigits(container, { pad, session, onPut, onError, where = '' }) {
   let index = -1; // none shown yet: "Use a test digit" shows no. 0
-  const make = (text, label) => {
+  const make = (textKey, labelKey) => {
     const b = document.createElement('button');
     b.type = 'button';
     b.className = 'btn btn-small';
-    b.textContent = text;
-    if (label || where) b.setAttribute('aria-label', `${label || text}${where ? ` ${where}` : ''}`);
+    setText(b, textKey);
+    if (where) setAttr(b, 'aria-label', 'a11y.onTeachPad', { label: { key: labelKey || textKey } });
+    else if (labelKey) setAttr(b, 'aria-label', labelKey);
     container.append(b);
     return b;
   };
-  const use = make(TEXT.use);
-  const prev = make(TEXT.previous, TEXT.previousLabel);
-  const next = make(TEXT.next, TEXT.nextLabel);
+  const use = make('a11y.useTestDigit');
+  const prev = make('a11y.previous', 'a11y.previousLabel');
+  const next = make('a11y.next', 'a11y.nextLabel');
   const note = document.createElement('span');
   note.className = 'muted small test-digit-note';
   container.append(note);
@@ -50,7 +43,7 @@ export function mountTestDigits(container, { pad, session, onPut, onError, where
       pad.putImage(d, shape.side);
       const names = session.active && session.active.classes;
       const label = names ? names[d.label] : String(d.label);
-      note.textContent = TEXT.shown(index, count.toLocaleString('en'), label);
+      setText(note, 'a11y.testDigitShown', { index: String(index), count, label });
       onPut({ label: d.label, index });
     } catch (err) {
       onError(err);

@@ -2,13 +2,10 @@
 // short summary for a canvas's aria-label, and the numbers themselves as a table on demand
 // ("Show as table", a <details> next to the picture: closed, it costs a screen reader nothing).
 
-export const TEXT = {
-  show: 'Show as table',
-  summary: (s, f) => `min ${f(s.min)}, max ${f(s.max)}, mean ${f(s.mean)}`,
-  chartCaption: 'Loss and accuracy per epoch',
-  chartHeaders: ['Epoch', 'Train loss', 'Train accuracy', 'Validation loss', 'Validation accuracy'],
-  chartLabel: (epochs, acc) => `Chart of loss and accuracy: ${epochs} epoch${epochs === 1 ? '' : 's'} so far, accuracy ${acc} after the last`,
-};
+import { setText, t } from '../i18n/i18n.js';
+
+/** The headers of a table: catalog keys under a11y.col (e.g. ['epoch', 'trainLoss']), translated. */
+export const columns = (names) => names.map((n) => t(`a11y.col.${n}`));
 
 /** {min, max, mean} of an array of numbers (NaN for an empty one). */
 export function stats(values) {
@@ -27,7 +24,8 @@ const short = (v) => (Number.isFinite(v) ? Number(v.toPrecision(3)).toString() :
 
 /** "min a, max b, mean c" of `values`, each to 3 significant digits (or with `format`). */
 export function summarize(values, format = short) {
-  return TEXT.summary(stats(values), format);
+  const s = stats(values);
+  return t('a11y.summary', { min: format(s.min), max: format(s.max), mean: format(s.mean) });
 }
 
 function fill(table, caption, headers, rows) {
@@ -61,7 +59,7 @@ export function tableToggle(caption, testid = null) {
   details.className = 'as-table';
   if (testid) details.setAttribute('data-testid', testid);
   const summary = document.createElement('summary');
-  summary.textContent = TEXT.show;
+  setText(summary, 'a11y.showTable');
   const wrap = document.createElement('div');
   wrap.className = 'table-wrap';
   wrap.tabIndex = 0; // a scrollable region a keyboard can reach

@@ -5,16 +5,11 @@
 
 import { createPad, toMnist, drawPreview } from '../draw.js';
 import * as ui from '../ui.js';
-import { announce, whenRested, TEXT as SAY } from '../a11y/announce.js';
+import { announce, whenRested, SAY } from '../a11y/announce.js';
 import { mountTestDigits } from '../a11y/test-digits.js';
-import { tableToggle } from '../a11y/text-alt.js';
+import { columns, tableToggle } from '../a11y/text-alt.js';
 
-export const TEXT = {
-  probsCaption: 'Probability of each class',
-  probsHeaders: ['Class', 'Probability'],
-};
-
-import { errorMessage, setAttr, setText } from '../i18n/i18n.js';
+import { errorMessage, setAttr, setText, t } from '../i18n/i18n.js';
 
 const { $ } = ui;
 const PREDICT_EVERY_MS = 100;
@@ -23,10 +18,10 @@ const PREDICT_EVERY_MS = 100;
 export function mountDraw(session) {
   const probsEl = $('#probs');
   const previewEl = $('[data-testid="preview"]');
-  const probsTable = tableToggle(TEXT.probsCaption, 'probs-table');
+  const probsTable = tableToggle(t('a11y.probsCaption'), 'probs-table');
   probsEl.after(probsTable.el);
   /** The bars' numbers as a table (`probabilities`: null for none yet). */
-  const tabulate = (probabilities) => probsTable.set(TEXT.probsHeaders,
+  const tabulate = (probabilities) => probsTable.set(columns(['class', 'probability']),
     probabilities ? JSON.parse(probsEl.dataset.classes).map((name, d) => [name, ui.pct(probabilities[d])]) : []);
   let side = null; // from build.json, once read
   // what an empty pad asks for: a digit for MNIST's models, else one of the active model's classes

@@ -7,16 +7,8 @@
 import { toMnist } from '../draw.js';
 import { drawWeights, drawStrip, drawDigit, drawHistogram, diverging, gridShape, neuronOrder, symmetricMax } from '../inside-draw.js';
 import * as ui from '../ui.js';
-import { stats, summarize, tableToggle } from '../a11y/text-alt.js';
+import { columns, stats, summarize, tableToggle } from '../a11y/text-alt.js';
 
-export const TEXT = {
-  neuronsCaption: "Each first-layer neuron's 784 weights: min, max, mean",
-  neuronsHeaders: ['Neuron', 'Min', 'Max', 'Mean', 'Fires on your drawing'],
-  liveCaption: 'Each layer on your drawing: its values',
-  liveHeaders: ['Layer', 'Units', 'Above 0', 'Min', 'Max', 'Mean'],
-  histCaption: 'Weights per bin: how many at the start of training and now',
-  histHeaders: ['Layer and bin', 'At the start', 'Now'],
-};
 import { errorMessage, num, onLanguageChange, t as T } from '../i18n/i18n.js';
 
 const { $ } = ui;
@@ -41,7 +33,7 @@ export function mountInside(session) {
   const open = () => root.open && session.state === 'ready';
   // the pictures' numbers, as tables on demand (a11y/text-alt.js)
   const tables = {};
-  for (const [key, testid, caption] of [['live', 'live-layers', TEXT.liveCaption], ['neurons', 'neuron-grid', TEXT.neuronsCaption], ['hist', 'histograms', TEXT.histCaption]]) {
+  for (const [key, testid, caption] of [['live', 'live-layers', T('a11y.liveCaption')], ['neurons', 'neuron-grid', T('a11y.neuronsCaption')], ['hist', 'histograms', T('a11y.histCaption')]]) {
     tables[key] = tableToggle(caption, `${testid}-table`);
     $(`[data-testid="${testid}"]`).after(tables[key].el);
   }
@@ -182,7 +174,7 @@ export function mountInside(session) {
       box.append(fig);
       drawHistogram(c, { edges: h.edges, counts: h.now }, h.start ? { edges: h.edges, counts: h.start } : null);
     }
-    tables.hist.set(TEXT.histHeaders, hists.flatMap((h) => h.now.map((count, k) =>
+    tables.hist.set(columns(['layerBin', 'atStart', 'now']), hists.flatMap((h) => h.now.map((count, k) =>
       [`Layer ${h.layer}: ${fmt(h.edges[k])} to ${fmt(h.edges[k + 1])}`, h.start ? h.start[k] : '–', count])));
   }
 
@@ -210,7 +202,7 @@ export function mountInside(session) {
       b.addEventListener('click', () => showNeuron(j));
       grid.append(b);
     }
-    tables.neurons.set(TEXT.neuronsHeaders, rows);
+    tables.neurons.set(columns(['neuron', 'min', 'max', 'mean', 'fires']), rows);
   }
 
   async function showNeuron(j) {
@@ -255,7 +247,7 @@ export function mountInside(session) {
     if (empty) {
       lastFirst = null;
       box.textContent = '';
-      tables.live.set(TEXT.liveHeaders, []);
+      tables.live.set(columns(['layer', 'units', 'above0', 'min', 'max', 'mean']), []);
       $('#live-hint').hidden = false;
       return;
     }
@@ -321,8 +313,8 @@ export function mountInside(session) {
     });
     box.append(probs);
     const row = (name, v) => [name, v.length, v.filter((x) => x > 0).length, ...Object.values(stats(v))];
-    tables.live.set(TEXT.liveHeaders, [...res.layers.map((l, i) => row(`Hidden layer ${i + 1}`, l.activations)),
-      row('Output logits', res.logits), row('Softmax', res.probabilities)]);
+    tables.live.set(columns(['layer', 'units', 'above0', 'min', 'max', 'mean']), [...res.layers.map((l, i) => row(T('a11y.hiddenLayer', { n: String(i + 1) }), l.activations)),
+      row(T('a11y.outputLogits'), res.logits), row(T('a11y.softmax'), res.probabilities)]);
   }
 
   function scheduleLive() {

@@ -8,7 +8,7 @@ import { countByDigit } from '../examples.js';
 import pynn, { getExamples } from '../pynn.js';
 import * as ui from '../ui.js';
 import { announce } from '../a11y/announce.js';
-import { mountTestDigits, TEXT as DIGITS } from '../a11y/test-digits.js';
+import { mountTestDigits } from '../a11y/test-digits.js';
 import { errorMessage, setAttr, setText } from '../i18n/i18n.js';
 
 const { $ } = ui;
@@ -122,7 +122,7 @@ export function mountTeach(session) {
   });
   padEl.addEventListener('pointerdown', () => padEl.focus({ preventScroll: true }));
   // no pointer: a held-out digit on the pad, then a digit button (or a key on the pad) keeps it
-  mountTestDigits($('#teach-test-digits'), { pad, session, where: DIGITS.onTeachPad, onPut: () => say(''), onError: (err) => say(err.message, 'error') });
+  mountTestDigits($('#teach-test-digits'), { pad, session, where: 'teach', onPut: () => say(''), onError: (err) => say(err.message, 'error') });
   $('#teach-clear').addEventListener('click', () => {
     pad.clear();
     say('');

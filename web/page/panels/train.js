@@ -8,12 +8,13 @@ import * as ui from '../ui.js';
 import pynn from '../pynn.js';
 import { mountRunControls, readAugment } from './run-controls.js';
 import { builtInDataset } from '../../shared/datasets.js';
-import { announce, TEXT as SAY } from '../a11y/announce.js';
-import { tableToggle, TEXT as ALT } from '../a11y/text-alt.js';
+import { announce, SAY } from '../a11y/announce.js';
+import { columns, tableToggle } from '../a11y/text-alt.js';
 import { errorMessage, has, setAttr, setText, t } from '../i18n/i18n.js';
 import { datasetName, modelName } from '../i18n/names.js';
 
 const { $ } = ui;
+const CHART_COLUMNS = () => columns(['epoch', 'trainLoss', 'trainAccuracy', 'valLoss', 'valAccuracy']);
 const FIELD_IDS = {
   hidden: 'f-hidden',
   optimizer: 'f-optimizer',
@@ -33,7 +34,7 @@ export function mountTrain(session) {
   const chart = createTrainingChart($('#chart'), $('.chart-fallback'));
   let lrEdited = false;
   let lastBatches = null;
-  const epochTable = tableToggle(ALT.chartCaption, 'chart-table');
+  const epochTable = tableToggle(t('a11y.chartCaption'), 'chart-table');
   $('.chart-box').after(epochTable.el);
   let epochRows = []; // the chart's numbers per finished epoch, for its table and its label
   let downloadSaid = false;
@@ -178,12 +179,12 @@ export function mountTrain(session) {
     announce(SAY.epoch(p.epoch, p.epochs, ui.pct(acc)));
     epochRows = epochRows.filter((r) => r[0] !== p.epoch).concat([[p.epoch, p.loss, p.accuracy, p.valLoss, p.valAccuracy]]);
     const pctOr = (v) => (v == null ? '–' : ui.pct(v));
-    epochTable.set(ALT.chartHeaders, epochRows.map(([n, l, a, vl, va]) => [n, l ?? '–', pctOr(a), vl ?? '–', pctOr(va)]));
-    $('#chart').setAttribute('aria-label', ALT.chartLabel(epochRows.length, ui.pct(acc)));
+    epochTable.set(CHART_COLUMNS(), epochRows.map(([n, l, a, vl, va]) => [n, l ?? '–', pctOr(a), vl ?? '–', pctOr(va)]));
+    $('#chart').setAttribute('aria-label', t('a11y.chartLabel', { count: epochRows.length, acc: ui.pct(acc) }));
   }
 
   function showResult(res, secs) {
-    announce(!res.committed ? SAY.stoppedEarly : SAY.trained(res.stopped, res.history.loss.length, ui.pct(res.evaluation.accuracy)));
+    announce(!res.committed ? SAY.stoppedEarly() : SAY.trained(res.stopped, res.history.loss.length, ui.pct(res.evaluation.accuracy)));
     if (!res.committed) {
       ui.setTrainStatus({ key: 'train.stoppedEarly', params: { secs } });
       ui.showMessage({ key: 'train.stoppedEarlyMessage' }, 'info');
@@ -234,7 +235,7 @@ export function mountTrain(session) {
     ui.show($('#test-detail'), '');
     chart.reset(config.epochs);
     epochRows = [];
-    epochTable.set(ALT.chartHeaders, []);
+    epochTable.set(CHART_COLUMNS(), []);
     downloadSaid = false;
     ui.setProgress(0);
     ui.setTrainStatus({ key: 'train.starting', params: { layers, optimizer: config.optimizer, samples: config.samples } });

@@ -1,6 +1,7 @@
-// i18n/en/index.js: the English catalog, in two files by panel.
+// i18n/en/index.js: the English catalog, in three files by panel.
 
 import start from './start.js';
 import panels from './panels.js';
+import a11y from './a11y.js';
 
-export default { ...start, ...panels };
+export default { ...start, ...panels, ...a11y };

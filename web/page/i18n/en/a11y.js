@@ -1,0 +1,38 @@
+// i18n/en/a11y.js: what screen readers hear and the keyboard's controls (page/a11y/), English.
+
+export default {
+  a11y: {
+    testDigitsGroup: 'Test digits (no drawing needed)',
+    testDigitsTeachGroup: 'Test digits for the teaching pad',
+    useTestDigit: 'Use a test digit',
+    previous: 'Previous',
+    next: 'Next',
+    previousLabel: 'Previous test digit',
+    nextLabel: 'Next test digit',
+    onTeachPad: '{label} on the teaching pad',
+    testDigitShown: 'Test digit no. {index} of {count}: labelled {label}',
+    prediction: 'Prediction: {name}, {sure} sure',
+    epoch: 'Epoch {n} of {of}: accuracy {acc}',
+    finished: { one: 'Training finished after {count} epoch: held-out accuracy {acc}. The new model is active.', other: 'Training finished after {count} epochs: held-out accuracy {acc}. The new model is active.' },
+    stopped: { one: 'Training stopped after {count} epoch: held-out accuracy {acc}. The new model is active.', other: 'Training stopped after {count} epochs: held-out accuracy {acc}. The new model is active.' },
+    stoppedEarly: 'Training stopped before the first batch finished; the active model is unchanged.',
+    failed: 'Training did not run: {why}',
+    showTable: 'Show as table',
+    summary: 'min {min}, max {max}, mean {mean}',
+    chartCaption: 'Loss and accuracy per epoch',
+    chartLabel: { one: 'Chart of loss and accuracy: {count} epoch so far, accuracy {acc} after the last', other: 'Chart of loss and accuracy: {count} epochs so far, accuracy {acc} after the last' },
+    col: {
+      epoch: 'Epoch', trainLoss: 'Train loss', trainAccuracy: 'Train accuracy', valLoss: 'Validation loss',
+      valAccuracy: 'Validation accuracy', class: 'Class', probability: 'Probability', neuron: 'Neuron', min: 'Min',
+      max: 'Max', mean: 'Mean', fires: 'Fires on your drawing', layer: 'Layer', units: 'Units', above0: 'Above 0',
+      layerBin: 'Layer and bin', atStart: 'At the start', now: 'Now', row: 'Row',
+    },
+    probsCaption: 'Probability of each class',
+    neuronsCaption: "Each first-layer neuron's 784 weights: min, max, mean",
+    liveCaption: 'Each layer on your drawing: its values',
+    histCaption: 'Weights per bin: how many at the start of training and now',
+    hiddenLayer: 'Hidden layer {n}',
+    outputLogits: 'Output logits',
+    softmax: 'Softmax',
+  },
+};

@@ -1,0 +1,38 @@
+// i18n/es/a11y.js: lo que oyen los lectores de pantalla y los controles del teclado (page/a11y/), español.
+
+export default {
+  a11y: {
+    testDigitsGroup: 'Dígitos de prueba (sin dibujar)',
+    testDigitsTeachGroup: 'Dígitos de prueba para el panel de enseñar',
+    useTestDigit: 'Usar un dígito de prueba',
+    previous: 'Anterior',
+    next: 'Siguiente',
+    previousLabel: 'Dígito de prueba anterior',
+    nextLabel: 'Dígito de prueba siguiente',
+    onTeachPad: '{label} en el panel de enseñar',
+    testDigitShown: 'Dígito de prueba n.º {index} de {count}: etiquetado {label}',
+    prediction: 'Predicción: {name}, {sure} de seguridad',
+    epoch: 'Época {n} de {of}: precisión {acc}',
+    finished: { one: 'Entrenamiento terminado tras {count} época: precisión en datos reservados {acc}. El nuevo modelo está activo.', other: 'Entrenamiento terminado tras {count} épocas: precisión en datos reservados {acc}. El nuevo modelo está activo.' },
+    stopped: { one: 'Entrenamiento detenido tras {count} época: precisión en datos reservados {acc}. El nuevo modelo está activo.', other: 'Entrenamiento detenido tras {count} épocas: precisión en datos reservados {acc}. El nuevo modelo está activo.' },
+    stoppedEarly: 'El entrenamiento se detuvo antes de terminar el primer lote; el modelo activo no ha cambiado.',
+    failed: 'El entrenamiento no se ejecutó: {why}',
+    showTable: 'Ver como tabla',
+    summary: 'mín. {min}, máx. {max}, media {mean}',
+    chartCaption: 'Pérdida y precisión por época',
+    chartLabel: { one: 'Gráfica de pérdida y precisión: {count} época hasta ahora, precisión {acc} tras la última', other: 'Gráfica de pérdida y precisión: {count} épocas hasta ahora, precisión {acc} tras la última' },
+    col: {
+      epoch: 'Época', trainLoss: 'Pérdida de entrenamiento', trainAccuracy: 'Precisión de entrenamiento', valLoss: 'Pérdida de validación',
+      valAccuracy: 'Precisión de validación', class: 'Clase', probability: 'Probabilidad', neuron: 'Neurona', min: 'Mín.',
+      max: 'Máx.', mean: 'Media', fires: 'Se activa con tu dibujo', layer: 'Capa', units: 'Unidades', above0: 'Mayores que 0',
+      layerBin: 'Capa e intervalo', atStart: 'Al inicio', now: 'Ahora', row: 'Fila',
+    },
+    probsCaption: 'Probabilidad de cada clase',
+    neuronsCaption: 'Los 784 pesos de cada neurona de la primera capa: mín., máx., media',
+    liveCaption: 'Cada capa con tu dibujo: sus valores',
+    histCaption: 'Pesos por intervalo: cuántos al inicio del entrenamiento y ahora',
+    hiddenLayer: 'Capa oculta {n}',
+    outputLogits: 'Logits de salida',
+    softmax: 'Softmax',
+  },
+};
