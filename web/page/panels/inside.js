@@ -6,6 +6,7 @@
 
 import { toMnist } from '../draw.js';
 import { drawWeights, drawStrip, drawDigit, drawHistogram, diverging, gridShape, neuronOrder, symmetricMax } from '../inside-draw.js';
+import { paintSwatches } from '../palette.js';
 import * as ui from '../ui.js';
 
 const { $ } = ui;
@@ -16,6 +17,7 @@ const fmt = (v, d = 3) => (v == null ? '–' : Number(v).toFixed(d));
 /** Wire the Inside panel to `session`. */
 export function mountInside(session) {
   const root = $('#inside');
+  paintSwatches();
   const padEl = $('#pad');
   let shape = null;
   let weights = null; // {weights: Float32Array, inputs}
