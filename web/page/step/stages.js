@@ -51,7 +51,12 @@ function numbers(caption, values, testid, heads = null) {
   const t = el('table', { className: 'step-numbers', 'data-testid': testid }, el('caption', {}, caption));
   if (heads) t.append(el('tr', {}, ...heads.map((h) => el('th', { scope: 'col' }, String(h)))));
   t.append(el('tr', {}, ...Array.from(values, (v) => el('td', { 'data-value': String(v) }, fmt(v)))));
-  return el('div', { className: 'table-wrap' }, t);
+  return scrollBox(caption, t);
+}
+
+/** A box that scrolls sideways when `child` is wider: a keyboard reaches it (tabindex), named `label`. */
+function scrollBox(label, child) {
+  return el('div', { className: 'table-wrap', tabindex: '0', role: 'group', 'aria-label': label }, child);
 }
 
 /** A heat map of a (rows, cols) array: one cell per value, diverging colours, clickable if `onCell`. */
@@ -216,9 +221,10 @@ function stateRows(update) {
     const text = (v) => (v == null ? '–' : isSummary(v) ? `${shapeText(v.shape)} ${summaryText(v)}` : `${shapeText(v.shape)} |max| ${fmt(symmetricMax(v))}`);
     rows.push(el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, text(b)), el('td', {}, text(a))));
   }
-  return el('div', { className: 'table-wrap' }, el('table', { className: 'step-state', 'data-testid': 'step-state' },
-    el('caption', {}, `${update.optimizer}'s state before and after this step`),
-    el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col' }, 'before'), el('th', { scope: 'col' }, 'after')), ...rows));
+  const caption = `${update.optimizer}'s state before and after this step`;
+  return scrollBox(caption, el('table', { className: 'step-state', 'data-testid': 'step-state' },
+    el('caption', {}, caption),
+    el('tr', {}, el('td', {}), el('th', { scope: 'col' }, 'before'), el('th', { scope: 'col' }, 'after')), ...rows));
 }
 
 function update(step) {
