@@ -216,3 +216,9 @@ def test_every_control_shows_a_focus_outline_of_3_to_1(open_app, scheme):
             problems.append(focus)
     assert len(seen) > 100, f"only {len(seen)} controls took focus with Tab"
     assert not problems, f"focus outlines missing or under 3:1 ({scheme}): {problems}"
+
+
+def test_axe_core_is_for_the_tests_only(site_dir):
+    shipped = [p for p in site_dir.rglob("*") if p.is_file() and (
+        "axe" in p.name.lower() or (p.suffix in (".js", ".json", ".html") and b"axe-core" in p.read_bytes()))]
+    assert shipped == [], f"axe-core reached site/: {shipped}"
