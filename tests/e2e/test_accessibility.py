@@ -55,6 +55,13 @@ def test_no_violation_after_ready_while_drawing_and_with_every_panel_open(open_a
     app.settled_probs()
     expect_no_violations(app.page, f"after drawing {where}")
 
+    # a field error: the inline message and the invalid field (nothing trains)
+    app.field("Epochs").fill("0")
+    app.button("Train").click()
+    expect(app.field("Epochs")).to_have_attribute("aria-invalid", "true")
+    expect_no_violations(app.page, f"with a field error in the Train form {where}")
+    app.field("Epochs").fill("3")
+
     open_inside(app)
     show_mistakes(app)
     app.page.get_by_test_id("neuron-grid").get_by_role("button").first.click()
