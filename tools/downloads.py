@@ -90,6 +90,21 @@ def npm_tarball(name, cache_dir=NPM_CACHE, pins=NPM_PACKAGES):
 
 # ---------------------------------------------------------------------------- pip
 
+def npm_ci_locked(folder, what):
+    """``npm ci`` in ``folder`` (its package-lock.json pins every package with an integrity hash
+    that npm checks) unless its git-ignored node_modules was installed from this very lock."""
+    folder = Path(folder)
+    digest = hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
+    stamp = folder / "node_modules" / ".pynn-lock.sha256"
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    npm = require_tool("npm", "Install Node.js 18+ with npm.")
+    info(f"npm ci in {folder.name} ({what}, integrity-checked against package-lock.json)")
+    run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], cwd=folder,
+        env=clean_env(), what=f"npm ci in {folder}", quiet=True)
+    stamp.write_text(digest + "\n")
+
+
 def pip_wheel_download(project, version, filename, sha256, cache_dir=PIP_CACHE):
     """Return a cached wheel fetched with `pip download --no-deps`, kept only if its sha256
     equals ``sha256``. Raises BuildError on a mismatch (nothing written to the cache)."""

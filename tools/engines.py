@@ -7,7 +7,6 @@ puppeteer-core is pinned in tests/engines/package-lock.json and installed with `
 (integrity-checked) into the git-ignored tests/engines/node_modules, again only when the lock
 changed.
 """
-import hashlib
 import json
 import os
 import runpy
@@ -15,8 +14,9 @@ import shutil
 import threading
 from pathlib import Path
 
+from tools.downloads import npm_ci_locked
+from tools.env import BuildError, clean_env, info, run, section
 from tools.fit_reference import LESSON_HASH
-from tools.env import BuildError, clean_env, info, require_tool, run, section
 from tools.paths import ARTIFACTS, SITE, TESTS
 from tools.suites import junit_counts, node_test, run_pytest
 
@@ -55,16 +55,7 @@ def ensure_engines():
 
 def ensure_node_modules():
     """``npm ci`` in tests/engines unless node_modules was installed from this very lock."""
-    lock = ENGINES / "package-lock.json"
-    stamp = ENGINES / "node_modules" / ".pynn-lock.sha256"
-    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text().strip() == digest:
-        return
-    npm = require_tool("npm", "Install Node.js 18+ with npm.")
-    info("npm ci in tests/engines (puppeteer-core, integrity-checked against package-lock.json)")
-    run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--silent"], cwd=ENGINES,
-        env=clean_env(), what="npm ci in tests/engines", quiet=True)
-    stamp.write_text(digest + "\n")
+    npm_ci_locked(ENGINES, "puppeteer-core")
 
 
 def serve_site():

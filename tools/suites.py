@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.downloads import pyodide_test_wheels
+from tools.downloads import npm_ci_locked, pyodide_test_wheels
 from tools.env import BuildError, clean_env, info, require_tool, run, section
 from tools.paths import ARTIFACTS, ROOT, SITE, TESTS
 from tools.site import build_site
@@ -194,6 +194,7 @@ def run_e2e_tests(results):
         results.append(("e2e (Chromium)", None, 0, 0, 0))
         return
     chromium = ensure_chromium()
+    npm_ci_locked(e2e / "axe-core", "axe-core for tests/e2e/axe.py, never shipped")
     junit = ARTIFACTS / "e2e.xml"
     code = run_pytest(e2e, junit, 600,
                       clean_env(PYNN_SITE_DIR=SITE, PYNN_CHROMIUM=chromium,

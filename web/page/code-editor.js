@@ -83,12 +83,14 @@ export async function createEditor(parent, { doc = '', label = 'Python code', on
       cm.python(),
       errorLine,
       EditorView.theme({
-        '&': { maxHeight: '60vh', minHeight: '14em', fontSize: '15px', background: '#fff' },
-        '&.cm-focused': { outline: '3px solid #f59e0b' },
+        // light paper in both themes (the default highlight style is made for it); the page's focus colour
+        '&': { maxHeight: '60vh', minHeight: '14em', fontSize: '15px', background: '#fff', color: '#1a1f2e' },
+        '&.cm-focused': { outline: '3px solid var(--focus)' },
         '.cm-scroller': { fontFamily: "ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace", lineHeight: '1.5' },
         '.cm-error-line': { backgroundColor: '#fdecec', boxShadow: 'inset 3px 0 0 #c62828' },
       }),
-      EditorView.contentAttributes.of({ 'aria-label': label, autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' }),
+      // tabindex: the scroller's content counts as focusable (axe: scrollable-region-focusable)
+      EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0', autocapitalize: 'off', autocorrect: 'off', spellcheck: 'false' }),
       EditorView.updateListener.of((u) => {
         if (u.docChanged && onChange) onChange(u.state.doc.toString());
       }),

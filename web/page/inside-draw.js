@@ -1,17 +1,13 @@
 // inside-draw.js: pictures of what is inside a network: a weight image in a diverging colour map
-// (blue negative, white zero, red positive), heat strips of activations, digit thumbnails and
+// (purple negative, white zero, orange positive: palette.js), heat strips of activations, digit thumbnails and
 // weight histograms. The colour and layout maths are pure (tested in Node); the draw* functions
 // only put the result on a canvas.
 
 import { num } from './i18n/i18n.js';
+import { diverging, heat, themeColour } from './palette.js';
 
-const NEG = [33, 102, 172]; // blue
-const MID = [247, 247, 247]; // white
-const POS = [178, 24, 43]; // red
-const HEAT_LOW = [248, 250, 252];
-const HEAT_HIGH = [194, 65, 12]; // orange-brown: "fires strongly"
-
-const mixRGB = (a, b, t) => [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * t));
+// the colour maps live in palette.js (one palette for the page); re-exported for the panels
+export { diverging, heat };
 
 /** The largest |value| (1 when all are 0), so that zero sits in the middle of the colour map. */
 export function symmetricMax(values) {
@@ -21,18 +17,6 @@ export function symmetricMax(values) {
     if (a > m) m = a;
   }
   return m > 0 ? m : 1;
-}
-
-/** Diverging colour [r, g, b] of `v` on a scale of -max .. max (clamped): white at 0. */
-export function diverging(v, max) {
-  const t = Math.max(-1, Math.min(1, v / max));
-  return t < 0 ? mixRGB(MID, NEG, -t) : mixRGB(MID, POS, t);
-}
-
-/** Sequential colour of `v` on 0 .. max (clamped): near white at 0, orange at max. */
-export function heat(v, max) {
-  const t = max > 0 ? Math.max(0, Math.min(1, v / max)) : 0;
-  return mixRGB(HEAT_LOW, HEAT_HIGH, t);
 }
 
 /**
@@ -150,12 +134,13 @@ export function drawHistogram(canvas, now, start) {
   ctx.clearRect(0, 0, w, h);
   const axis = 14 * dpr;
   const maxCount = Math.max(1, ...now.counts, ...(start ? start.counts : []));
-  const layers = start ? [[start, 'rgba(100, 116, 139, 0.45)'], [now, 'rgba(37, 99, 235, 0.7)']] : [[now, 'rgba(37, 99, 235, 0.7)']];
+  const nowFill = themeColour('--hist-now');
+  const layers = start ? [[start, themeColour('--hist-start')], [now, nowFill]] : [[now, nowFill]];
   for (const [hist, fill] of layers) {
     ctx.fillStyle = fill;
     for (const b of histogramBars(hist.counts, w, h - axis, maxCount)) ctx.fillRect(b.x, b.y, Math.max(1, b.w - dpr), b.h);
   }
-  ctx.fillStyle = '#5b6478';
+  ctx.fillStyle = themeColour('--muted');
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   ctx.textBaseline = 'bottom';
   const lo = now.edges[0];

@@ -6,13 +6,25 @@
 // most one per animation frame, so live updates cost little on the main thread.
 
 import { num, onLanguageChange, percent, setText, t } from './i18n/i18n.js';
+import { onThemeChange, themeColour } from './palette.js';
 
-const COLORS = {
-  loss: '#2563eb',
-  valLoss: '#60a5fa',
-  acc: '#ea580c',
-  valAcc: '#f59e0b',
-};
+// the lines' and the text's colours: style.css's custom properties, so each theme has its own
+const LINE_VARS = ['--chart-loss', '--chart-val-loss', '--chart-acc', '--chart-val-acc'];
+
+/** Point the chart's colours at the current theme (lines, ticks, titles, legend, grid). */
+function applyTheme(config) {
+  config.data.datasets.forEach((d, i) => {
+    d.borderColor = d.backgroundColor = themeColour(LINE_VARS[i]);
+  });
+  const text = themeColour('--muted');
+  const grid = themeColour('--line', '#dfe3ec');
+  config.options.plugins.legend.labels.color = text;
+  for (const axis of Object.values(config.options.scales)) {
+    (axis.ticks ??= {}).color = text;
+    (axis.title ??= {}).color = text;
+    (axis.grid ??= {}).color = grid;
+  }
+}
 
 let chartLib = null; // the Promise of window.Chart (one load per page; a failed load may be retried)
 
@@ -43,12 +55,10 @@ export function loadChartJs(url = new URL('../vendor/chart.umd.min.js', import.m
  * chart is missing if the library does not load.
  */
 export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } = {}) {
-  const ds = (key, color, axis, dashed) => ({
+  const ds = (key, axis, dashed) => ({
     key,
     label: t(key),
     data: [],
-    borderColor: color,
-    backgroundColor: color,
     yAxisID: axis,
     borderWidth: 2,
     borderDash: dashed ? [6, 4] : [],
@@ -60,10 +70,10 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
     type: 'line',
     data: {
       datasets: [
-        ds('chart.trainLoss', COLORS.loss, 'loss', false),
-        ds('chart.valLoss', COLORS.valLoss, 'loss', true),
-        ds('chart.trainAccuracy', COLORS.acc, 'acc', false),
-        ds('chart.valAccuracy', COLORS.valAcc, 'acc', true),
+        ds('chart.trainLoss', 'loss', false),
+        ds('chart.valLoss', 'loss', true),
+        ds('chart.trainAccuracy', 'acc', false),
+        ds('chart.valAccuracy', 'acc', true),
       ],
     },
     options: {
@@ -109,8 +119,13 @@ export function createTrainingChart(canvas, fallbackEl, { load = loadChartJs } =
       },
     },
   };
+  applyTheme(config);
   let chart = null;
   let loading = null;
+  onThemeChange(() => {
+    applyTheme(config); // the chart keeps config's objects: update() reads the new colours
+    if (chart) chart.update('none');
+  });
   canvas.hidden = true; // until the first run: a line of text in its place
   if (fallbackEl) {
     fallbackEl.hidden = false;

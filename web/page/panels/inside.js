@@ -6,6 +6,7 @@
 
 import { toMnist } from '../draw.js';
 import { drawWeights, drawStrip, drawDigit, drawHistogram, diverging, gridShape, neuronOrder, symmetricMax } from '../inside-draw.js';
+import { paintSwatches } from '../palette.js';
 import * as ui from '../ui.js';
 import { columns, stats, summarize, tableToggle } from '../a11y/text-alt.js';
 
@@ -19,6 +20,7 @@ const fmt = (v, d = 3) => (v == null ? '–' : num(Number(v), { minimumFractionD
 /** Wire the Inside panel to `session`. */
 export function mountInside(session) {
   const root = $('#inside');
+  paintSwatches();
   const padEl = $('#pad');
   let shape = null;
   let weights = null; // {weights: Float32Array, inputs}

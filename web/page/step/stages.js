@@ -54,7 +54,12 @@ function numbers(caption, values, testid, heads = null) {
   const table = el('table', { className: 'step-numbers', 'data-testid': testid }, el('caption', {}, caption));
   if (heads) table.append(el('tr', {}, ...heads.map((h) => el('th', { scope: 'col' }, String(h)))));
   table.append(el('tr', {}, ...Array.from(values, (v) => el('td', { 'data-value': String(v) }, fmt(v)))));
-  return el('div', { className: 'table-wrap' }, table);
+  return scrollBox(caption, table);
+}
+
+/** A box that scrolls sideways when `child` is wider: a keyboard reaches it (tabindex), named `label`. */
+function scrollBox(label, child) {
+  return el('div', { className: 'table-wrap', tabindex: '0', role: 'group', 'aria-label': label }, child);
 }
 
 /** A heat map of a (rows, cols) array: one cell per value, diverging colours, clickable if `onCell`;
@@ -226,9 +231,10 @@ function stateRows(update) {
     const text = (v) => (v == null ? '–' : isSummary(v) ? `${shapeText(v.shape)} ${summaryText(v)}` : `${shapeText(v.shape)} |max| ${fmt(symmetricMax(v))}`);
     rows.push(el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, text(b)), el('td', {}, text(a))));
   }
-  return el('div', { className: 'table-wrap' }, el('table', { className: 'step-state', 'data-testid': 'step-state' },
-    el('caption', {}, t('step.stateCaption', { optimizer: update.optimizer })),
-    el('tr', {}, el('th', { scope: 'col' }, ''), el('th', { scope: 'col' }, t('step.before')), el('th', { scope: 'col' }, t('step.after'))), ...rows));
+  const caption = t('step.stateCaption', { optimizer: update.optimizer });
+  return scrollBox(caption, el('table', { className: 'step-state', 'data-testid': 'step-state' },
+    el('caption', {}, caption),
+    el('tr', {}, el('td', {}), el('th', { scope: 'col' }, t('step.before')), el('th', { scope: 'col' }, t('step.after'))), ...rows));
 }
 
 function update(step) {
