@@ -245,9 +245,9 @@ class Batch:
         return plan
 
     def forward(self, net, x, labels, idx):
-        """Gather the batch ``idx`` of x (n, layers[0]) and labels (n,) intp, run the forward
-        pass and the output gradient; returns (mean loss as a Python float, correct count)."""
-        x.take(idx, axis=0, out=self.x, mode="clip")
+        """Gather the batch ``idx`` of x (``training.Inputs``, n rows) and labels (n,) intp, run the
+        forward pass and the output gradient; returns (mean loss as a Python float, correct count)."""
+        x.gather(idx, self.x)
         labels.take(idx, out=self.labels, mode="clip")
         self._plan = plan = self.plan(net)
         for call in plan.forward:

@@ -149,7 +149,7 @@ class NeuralNetwork:
 
     # ------------------------------------------------------------ training
     def fit_steps(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
-                  shuffle=True):
+                  shuffle=True, x_scale=None):
         """Train step by step: a generator that yields after every batch and every epoch.
 
         All inputs are checked now, before anything changes. Each batch updates the model,
@@ -162,6 +162,9 @@ class NeuralNetwork:
         Parameters
         ----------
         x : array-like of shape (n_samples, layers[0])
+            Any numeric dtype; kept as given and converted to the model dtype one batch at a
+            time (uint8 pixels take a quarter of float32's memory), with the same result as
+            converting it first.
         y : array-like of shape (n_samples, layers[-1]), or (n_samples,) integer labels
             with ``categorical=True``
         batch_size, epochs : int >= 1
@@ -169,20 +172,28 @@ class NeuralNetwork:
             ``y_val`` as integer labels or target rows; adds val_loss and val_accuracy.
         shuffle : bool
             Reshuffle the samples every epoch (with the model's ``seed``).
+        x_scale : float, optional
+            Multiplies each batch of x once converted, in the model dtype: ``x_scale=1/255``
+            with uint8 x trains exactly as ``x.astype(dtype) * dtype(1/255)`` would.
+            ``validation_data`` is not scaled.
         """
         batch_size = validation.positive_int(batch_size, "batch_size")
         epochs = validation.positive_int(epochs, "epochs")
-        x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, categorical)
+        x_scale = validation.check_scale(x_scale)
+        x, targets, labels = validation.check_xy(x, y, self.layers, self.dtype, categorical,
+                                                 keep_dtype=True)
         val = validation.check_validation_data(validation_data, self.layers, self.dtype,
                                                categorical)
+        x = training.Inputs(x, self.dtype, x_scale)
         return training.train(self, x, targets, labels, batch_size, epochs, shuffle, val)
 
     def fit(self, x, y, batch_size, epochs, categorical=False, validation_data=None,
-            shuffle=True, verbose=True, callback=None):
+            shuffle=True, verbose=True, callback=None, x_scale=None):
         """Train with mini-batches on the gradient of the batch-mean loss.
 
         ``callback(event)`` is called with every dict ``fit_steps`` yields; returning False
-        stops training. ``verbose`` prints progress and the running loss per batch.
+        stops training. ``verbose`` prints progress and the running loss per batch. The other
+        parameters are ``fit_steps``'.
 
         Returns
         -------
@@ -190,7 +201,8 @@ class NeuralNetwork:
             The loss of each finished epoch.
         """
         epoch_losses = []
-        steps = self.fit_steps(x, y, batch_size, epochs, categorical, validation_data, shuffle)
+        steps = self.fit_steps(x, y, batch_size, epochs, categorical, validation_data, shuffle,
+                               x_scale)
         for event in steps:
             if verbose:
                 _print_progress(event)

@@ -59,8 +59,9 @@ def as_labels(labels, name="labels"):
     return arr
 
 
-def check_x(x, layers, dtype, name="x"):
-    """Inputs as an array of shape (n_samples, layers[0]) and the model ``dtype``."""
+def check_x(x, layers, dtype, name="x", keep_dtype=False):
+    """Inputs as an array of shape (n_samples, layers[0]) and the model ``dtype`` (in their own
+    numeric dtype with ``keep_dtype``: training converts them one batch at a time)."""
     try:
         arr = np.asarray(x)
     except ValueError as exc:
@@ -82,7 +83,18 @@ def check_x(x, layers, dtype, name="x"):
         row = int(np.argwhere(~np.isfinite(arr))[0, 0])
         raise ValueError(f"{name} contains NaN or inf (first in row {row}); remove or "
                          f"replace those values.")
-    return arr.astype(dtype, copy=False)
+    return arr if keep_dtype else arr.astype(dtype, copy=False)
+
+
+def check_scale(scale, name="x_scale"):
+    """None, or a finite number other than 0 as a float."""
+    if scale is None:
+        return None
+    if (isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating))
+            or not np.isfinite(scale) or scale == 0):
+        raise ValueError(f"{name} must be a finite number other than 0 (e.g. 1/255 for pixels "
+                         f"0..255), or None; got {scale!r}.")
+    return float(scale)
 
 
 def check_labels(y, n_classes, name="y"):
@@ -126,9 +138,10 @@ def targets_and_labels(y, layers, dtype, name, categorical):
     return targets, (targets.argmax(axis=1) if one_hot else None)
 
 
-def check_xy(x, y, layers, dtype, categorical, prefix=""):
-    """(x (n, layers[0]), targets (n, layers[-1]), labels (n,) or None), of the same length."""
-    x = check_x(x, layers, dtype, f"{prefix}x")
+def check_xy(x, y, layers, dtype, categorical, prefix="", keep_dtype=False):
+    """(x (n, layers[0]), targets (n, layers[-1]), labels (n,) or None), of the same length;
+    x in its own dtype with ``keep_dtype`` (see ``check_x``)."""
+    x = check_x(x, layers, dtype, f"{prefix}x", keep_dtype)
     targets, labels = targets_and_labels(y, layers, dtype, f"{prefix}y", categorical)
     if len(targets) != len(x):
         raise ValueError(f"{prefix}x and y must have the same number of samples; got "

@@ -195,14 +195,91 @@ def measure_training(engine, site, bench, epochs, predict_calls, tmp):
             print(f"   {'-'.join(map(str, [784, *hidden, 10]))} batch {batch}: "
                   f"py_nn page {' '.join(f'{t / 1000:.3f}' for t in row['pynn']['epochMs'])} s; "
                   f"TF.js {' '.join(f'{t / 1000:.3f}' for t in row['tfjs']['epochMs'])} s", flush=True)
-        full = cpu_timed(lambda: page.evaluate("(o) => window.pynnBench.fit(o)", FULL_EPOCH))
+        full = cpu_timed(lambda: measure_full_fit(browser, site))
+        mem = full["memory"]
         print(f"   60,000 digits, 784-128-10 batch 64: py_nn page "
-              f"{' '.join(f'{t / 1000:.3f}' for t in full['epochMs'])} s per epoch", flush=True)
+              f"{' '.join(f'{t / 1000:.3f}' for t in full['epochMs'])} s per epoch; worker memory "
+              f"{mem['totalBytes'] / 2**20:.0f} MB (wasm {mem['wasmBytes'] / 2**20:.0f} MB, JS heap "
+              f"{mem['jsHeapBytes'] / 2**20:.0f} MB, ArrayBuffers {mem['arrayBufferBytes'] / 2**20:.0f} MB)",
+              flush=True)
         wasm = sorted({Path(p).name for _, p, _ in bench.log if p.endswith(".wasm")})
         return {"chromium": browser.version, "predict": predict, "runs": runs, "full_epoch": full,
                 "tfjs": {**tfjs_info, "wasm_fetched": wasm}}, {"info": cpython_info, "results": cpython_rows}
     finally:
         browser.close()
+
+
+class WorkerHeap:
+    """The V8 heap of the page's Web Worker, read over the Chrome DevTools Protocol: the page's
+    session auto-attaches to its worker target, and ``Runtime.getHeapUsage`` is sent to it
+    (``Target.sendMessageToTarget``: Playwright's CDP sessions cannot address a child session)."""
+
+    def __init__(self, context, page):
+        self.page, self.cdp = page, context.new_cdp_session(page)
+        self.workers, self.replies, self.next_id = [], {}, 0
+        self.cdp.on("Target.attachedToTarget", lambda ev: ev["targetInfo"]["type"] == "worker"
+                    and self.workers.append(ev["sessionId"]))
+        self.cdp.on("Target.receivedMessageFromTarget", self._reply)
+        self.cdp.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": False,
+                                               "flatten": False})
+
+    def _reply(self, event):
+        message = json.loads(event["message"])
+        if "id" in message:
+            self.replies[message["id"]] = message.get("result")
+
+    def usage(self, timeout_ms=10_000):
+        """{usedSize, totalSize, backingStorageSize, ...} in bytes (Runtime.getHeapUsage)."""
+        waited = 0
+        while not self.workers and waited < timeout_ms:
+            self.page.wait_for_timeout(50)  # Playwright delivers CDP events while it waits
+            waited += 50
+        if not self.workers:
+            raise BuildError("the page's worker did not show up over the DevTools protocol")
+        self.next_id += 1
+        self.cdp.send("Target.sendMessageToTarget", {"sessionId": self.workers[0], "message": json.dumps(
+            {"id": self.next_id, "method": "Runtime.getHeapUsage"})})
+        while self.next_id not in self.replies and waited < timeout_ms:
+            self.page.wait_for_timeout(20)
+            waited += 20
+        if self.next_id not in self.replies:
+            raise BuildError("the page's worker did not answer Runtime.getHeapUsage")
+        return self.replies.pop(self.next_id)
+
+
+def measure_full_fit(browser, site):
+    """All 60,000 MNIST training digits (FULL_EPOCH) in a fresh page, once its start-up snapshot is
+    written: the epochs, and the worker's memory. ``wasmBytes``: the WebAssembly memory after the
+    fit (it never shrinks: its peak); the JS side, sampled about every 0.25 s, at its largest: the
+    V8 heap (``totalSize``) and the ArrayBuffers outside the wasm memory (``backingStorageSize``,
+    which does not count the wasm memory: checked by growing one). ``totalBytes`` adds the two
+    peaks, so it is at least the worker's true peak."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(site.url + "?nosw")
+        page.evaluate("() => window.pynn.ready")
+        page.evaluate(WAIT_SNAPSHOT_SAVED)  # the fit's epochs do not share the CPU with writing it
+        page.add_script_tag(path=str(BENCH_SRC / "pynn_driver.js"))
+        heap = WorkerHeap(context, page)
+        samples = [heap.usage()]
+        page.evaluate("(o) => { window.__full = null; window.pynnBench.fit(o).then((r) => { window.__full = r; }, "
+                      "(e) => { window.__full = { error: String(e) }; }); }", FULL_EPOCH)
+        while page.evaluate("() => window.__full") is None:
+            samples.append(heap.usage())
+            page.wait_for_timeout(250)
+        result = page.evaluate("() => window.__full")
+        if "error" in result:
+            raise BuildError(f"the 60,000-digit fit failed: {result['error']}")
+        samples.append(heap.usage())
+    finally:
+        context.close()
+    wasm = result["memory"]["wasmBytes"]
+    js = max(samples, key=lambda s: s["totalSize"] + s["backingStorageSize"])
+    result["memory"] = {"wasmBytes": wasm, "jsHeapBytes": js["totalSize"],
+                        "arrayBufferBytes": js["backingStorageSize"], "samples": len(samples),
+                        "totalBytes": wasm + js["totalSize"] + js["backingStorageSize"]}
+    return result
 
 
 def measure_cpython(hidden, batch, epochs, tmp):

@@ -18,6 +18,7 @@ TARGET_READY_REPEAT_S = 0.8
 TARGET_PREDICT_P95_MS = 3.0
 TARGET_WIRE_MB = 9.0
 TARGET_FULL_EPOCH_S = 1.0     # one epoch of MNIST's 60,000 training digits, 784-128-10, batch 64
+TARGET_WORKER_MB = 512        # the worker's peak memory in that fit: a tablet's budget (MB of 2**20 bytes)
 
 
 def _median(values):
@@ -85,6 +86,9 @@ def summarize(results):
     }
     full = results["browser"].get("full_epoch")  # older results have none
     summary["full_epoch_s"] = _median(full["epochMs"][1:]) / 1000 if full else None
+    memory = full.get("memory") if full else None  # older results have none
+    summary["worker_mb"] = ({k: memory[f"{k}Bytes"] / 2**20 for k in ("total", "wasm", "jsHeap", "arrayBuffer")}
+                            if memory and "totalBytes" in memory else None)
     targets = []
     for row in rows:
         where = f"{row['model']}, batch {row['batch']}"
@@ -108,6 +112,9 @@ def summarize(results):
     if summary["full_epoch_s"] is not None:
         targets.append((f"epoch of 60,000 digits, page <= {TARGET_FULL_EPOCH_S:g} s (784-128-10, batch 64)",
                         f"{summary['full_epoch_s']:.2f} s", summary["full_epoch_s"] <= TARGET_FULL_EPOCH_S))
+    if summary["worker_mb"] is not None:
+        targets.append((f"worker's peak memory, 60,000-digit fit <= {TARGET_WORKER_MB} MB",
+                        f"{summary['worker_mb']['total']:.0f} MB", summary["worker_mb"]["total"] <= TARGET_WORKER_MB))
     for row in rows:
         acc = row["accuracy"]
         targets.append((f"held-out accuracy, page >= TF.js ({row['model']}, batch {row['batch']})",
@@ -177,6 +184,9 @@ def markdown(results):
         f"{s['predict_p50_ms']:.2f} / {s['predict_p95_ms']:.2f} ms ({pred['correct']} correct) |",
         *([f"| epoch of all 60,000 MNIST training digits, py_nn page, 784-128-10, batch 64 (the second; "
            f"10,000 test digits validated) | {s['full_epoch_s']:.2f} s |"] if s["full_epoch_s"] is not None else []),
+        *([f"| the worker's peak memory in that fit, fresh page (WebAssembly memory + V8 heap + ArrayBuffers; "
+           f"MB of 2^20 bytes) | {w['total']:.0f} MB = {w['wasm']:.0f} + {w['jsHeap']:.0f} + {w['arrayBuffer']:.0f} "
+           f"({w['total'] / TARGET_WORKER_MB:.2f} of {TARGET_WORKER_MB} MB) |"] if (w := s.get("worker_mb")) else []),
         f"| first visit on the wire, gzip -6 where compressible ({v['wire']['responses']} responses, "
         f"service-worker precache included) | {s['wire_mb']:.1f} MB (raw {s['wire_raw_mb']:.1f} MB; "
         f"{s['wire_by_ready_mb']:.1f} MB by Ready; {s['wire_one_copy_mb']:.1f} MB counting each file once) |",

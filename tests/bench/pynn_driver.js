@@ -2,7 +2,7 @@
 // site's page; it only uses the public `window.pynn` API (the same one a person would use).
 //
 //   window.pynnBench.fit({hidden, batchSize, epochs, learningRate, samples})
-//       -> {epochEndMs, epochMs, source, accuracy, loss, elapsedMs}
+//       -> {epochEndMs, epochMs, source, accuracy, loss, elapsedMs, memory}
 //      Per-epoch times: the progress events' own epoch time (`epochMs`) when the page reports
 //      one; otherwise differences of `elapsedMs` between consecutive epoch events (the worker
 //      reports progress after each training slice of ~25 ms, so each value can be up to one
@@ -57,6 +57,7 @@
       loss: res.evaluation ? res.evaluation.loss : null,
       elapsedMs: res.elapsedMs,
       stopped: res.stopped,
+      memory: res.memory, // {wasmBytes}: the worker's WebAssembly memory after the fit (its peak)
     };
   }
 

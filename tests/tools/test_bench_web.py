@@ -119,3 +119,16 @@ def test_the_epoch_of_60000_digits_is_its_second_epoch_against_one_second():
     assert target == [{"target": "epoch of 60,000 digits, page <= 1 s (784-128-10, batch 64)", "measured": "1.40 s", "met": False}]
     results["summary"] = summary
     assert "| epoch of all 60,000 MNIST training digits, py_nn page, 784-128-10, batch 64" in bench_report.markdown(results)
+
+
+def test_the_workers_peak_memory_in_the_60000_digit_fit_is_a_row_and_a_target_of_512_mb():
+    results = _results(page_ms=[1, 1, 1], tfjs_ms=[1, 1, 1], cpython_s=[1, 1, 1], page_acc=0.9, tfjs_acc=0.9)
+    results["browser"]["full_epoch"] = {"epochMs": [5000, 900], "cpuS": None, "memory": {"wasmBytes": 300 * 2**20}}
+    assert bench_report.summarize(results)["worker_mb"] is None  # a run before the JS side was measured
+    results["browser"]["full_epoch"]["memory"] = {"wasmBytes": 400 * 2**20, "jsHeapBytes": 20 * 2**20,
+                                                  "arrayBufferBytes": 100 * 2**20, "totalBytes": 520 * 2**20}
+    summary = bench_report.summarize(results)
+    target = [t for t in summary["targets"] if t["target"].startswith("worker's peak memory")]
+    assert target == [{"target": "worker's peak memory, 60,000-digit fit <= 512 MB", "measured": "520 MB", "met": False}]
+    results["summary"] = summary
+    assert "| 520 MB = 400 + 20 + 100 (1.02 of 512 MB) |" in bench_report.markdown(results)

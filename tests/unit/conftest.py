@@ -34,6 +34,14 @@ def mnist():
     return images[:8000] / 255.0, labels[:8000], test_images / 255.0, test_labels
 
 
+@pytest.fixture(scope="session")
+def mnist_pixels():
+    """(x uint8 (2000, 784) 0..255, y uint8 (2000,)): the first 2,000 digits of MNIST's first
+    training shard as the page's worker keeps them."""
+    images, labels = _shard(mnist_dir() / "mnist" / "train-0.u8.gz")
+    return images[:2000], labels[:2000]
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

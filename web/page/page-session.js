@@ -257,6 +257,7 @@ export class PageSession extends EventTarget {
         committed: res.committed,
         batches: res.batches,
         elapsedMs: res.elapsedMs,
+        memory: res.memory || null,
         evaluation: res.evaluation || null,
         before: res.before || null,
         after: res.after || null,

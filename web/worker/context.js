@@ -20,6 +20,10 @@ export function call(name, ...args) {
 
 export const callJson = (name, ...args) => JSON.parse(call(name, ...args));
 
+/** The worker's WebAssembly memory in bytes ({wasmBytes}): Pyodide's heap, NumPy's arrays included.
+ * It grows as Python needs and never shrinks, so its size now is its peak so far in this worker. */
+export const memory = () => ({ wasmBytes: ctx.pyodide ? ctx.pyodide._module.HEAP8.buffer.byteLength : 0 });
+
 /** Drop Python (a failed start from a snapshot starts again from nothing). */
 export function forgetPython() {
   ctx.pyodide = null;

@@ -11,6 +11,8 @@ import { builtInDataset, shardsToFetch } from '../shared/datasets.js';
 
 const MB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+/** A shard's gzip bytes; `.unzip()` decodes them when they are added (one decoded shard at a time:
+ * all six of MNIST's decoded at once would hold 47 MB in the worker). */
 async function fetchShard(url, what) {
   let res;
   try {
@@ -19,11 +21,16 @@ async function fetchShard(url, what) {
     throw new UserError(`Could not fetch ${what} (${url.pathname}): ${err.message}. If you are offline, this data was never loaded on this device: connect to the network and try again (drawing and predicting work offline).`, 'data', url.pathname);
   }
   if (!res.ok) throw new UserError(`Could not fetch ${what}: ${url.pathname} answered HTTP ${res.status}. ${REBUILD} and serve the site/ folder.`, 'data', url.pathname);
-  try {
-    return await gunzip(await res.arrayBuffer());
-  } catch (err) {
-    throw new UserError(`Could not decode ${what} (${url.pathname}, gzip expected): ${err.message}. ${REBUILD}.`, 'data', url.pathname);
-  }
+  const gz = await res.arrayBuffer();
+  return {
+    async unzip() {
+      try {
+        return await gunzip(gz);
+      } catch (err) {
+        throw new UserError(`Could not decode ${what} (${url.pathname}, gzip expected): ${err.message}. ${REBUILD}.`, 'data', url.pathname);
+      }
+    },
+  };
 }
 
 const loading = new Map(); // `${id}/${split}` -> the load under way (one at a time per split)
@@ -48,7 +55,8 @@ function loadSplit(entry, split, wanted, report) {
     }));
     bytes.forEach((p) => p.catch(() => {}));
     for (const [i, shard] of shards.entries()) {
-      const data = await bytes[i];
+      const data = await (await bytes[i]).unzip();
+      bytes[i] = null; // the decoded shard goes once added (the pool keeps its own copy)
       try {
         callJson('add_shard', entry.id, split, data);
       } catch (err) {

@@ -3,7 +3,7 @@
 // "stop" and "predict" are answered while it trains (no SharedArrayBuffer needed).
 
 import { UserError, errorText, stripPythonType, yieldToEventLoop } from './util.js';
-import { call, callJson, post } from './context.js';
+import { call, callJson, memory, post } from './context.js';
 import { ensureData } from './datasets.js';
 
 const SLICE_MS = 25; // training runs in slices of about this long, then yields
@@ -87,6 +87,7 @@ export async function fit(id, payload) {
     };
     const result = callJson('fit_finish', stopped, JSON.stringify(metadata));
     result.elapsedMs = Math.round(performance.now() - t0);
+    result.memory = memory(); // the run's peak WebAssembly memory (it never shrinks)
     return result;
   } catch (err) {
     call('fit_abort'); // the active model stays

@@ -1,11 +1,13 @@
 """pools.py: a data set's samples as the worker holds them: uint8 pixels (a quarter of float32's
 bytes: all 60,000 MNIST training digits are 47 MB, not 188), converted to float32 only for the
-rows a request uses. A built-in data set arrives shard by shard (the training split in a seeded
-random order, so its first n samples are a fair sample), a person's own data set whole.
+rows a request uses (a plain fit converts one batch at a time: ``Pool.train_pixels`` and
+``SCALE``). A built-in data set arrives shard by shard (the training split in a seeded random
+order, so its first n samples are a fair sample), a person's own data set whole.
 """
 import numpy as np
 
 SPLITS = ("train", "test")
+SCALE = 1.0 / 255.0  # pixel byte -> 0..1 ink, multiplied in float32: float32(b) * float32(SCALE)
 
 
 class Pool:
@@ -57,19 +59,25 @@ class Pool:
 
     def train(self, n):
         """The first ``n`` training samples: (x float32 (n, inputs) in 0..1, y int64 (n,))."""
+        x, y = self.train_pixels(n)
+        return floats(x), y
+
+    def train_pixels(self, n):
+        """The first ``n`` training samples as kept: (x uint8 (n, inputs), a view, y int64 (n,))."""
         self.require("train", n)
-        return _floats(self._images["train"][:n]), self._labels["train"][:n].astype(np.int64)
+        return self._images["train"][:n], self._labels["train"][:n].astype(np.int64)
 
     def test(self):
         """The whole test split (x float32 (n, inputs) in 0..1, y int64 (n,)), kept once made."""
         if self._test is None:
             if not self.count("test"):
                 raise ValueError(f"{self.id}: the test split is not loaded")
-            self._test = (_floats(self._images["test"]), self._labels["test"].astype(np.int64))
+            self._test = (floats(self._images["test"]), self._labels["test"].astype(np.int64))
         return self._test
 
 
-def _floats(images):
+def floats(images):
+    """uint8 pixels (n, inputs) as float32 in 0..1: float32(b) * float32(SCALE)."""
     x = images.astype(np.float32)
-    x *= np.float32(1.0 / 255.0)
+    x *= np.float32(SCALE)
     return x

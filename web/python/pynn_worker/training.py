@@ -11,7 +11,7 @@ import numpy as np
 import py_nn
 from py_nn import augment
 
-from . import codemodel, usercode
+from . import codemodel, pools, usercode
 from .convert import as_bytes, plain_event
 
 
@@ -82,11 +82,11 @@ class TrainingMixin:
                                       output_activation="softmax",
                                       loss="categorical_crossentropy", optimizer=optimizer,
                                       dtype="float32", seed=seed)
-        x, y, mine, oversample = self._training_data(cfg, pool, images, labels,
-                                                     np.random.default_rng(seed))
+        x, y, mine, oversample, scale = self._training_data(cfg, pool, images, labels,
+                                                            np.random.default_rng(seed))
         steps = net.fit_steps(x, y, batch_size=int(cfg["batchSize"]), epochs=int(cfg["epochs"]),
                               categorical=True, validation_data=(x_val, y_val),
-                              shuffle=True)
+                              shuffle=True, x_scale=scale)
         self.fit = _Fit(net, steps)
         self.fit.mine, self.fit.oversample = mine, oversample
         self.fit.dataset = {"id": dataset["id"], "classes": dataset["classes"]}
@@ -100,11 +100,14 @@ class TrainingMixin:
                            "output": code["output"] if code is not None else ""})
 
     def _training_data(self, cfg, pool, images, labels, rng):
-        """(x, y, the person's samples or None, oversampling) for a run's ``cfg``: the first
-        ``samples`` of ``pool``'s training split, as float32 for this run only (the pool stays
-        uint8)."""
-        x, y = pool.train(int(cfg["samples"]))
+        """(x, y, the person's samples or None, oversampling, x's scale) for a run's ``cfg``: the
+        first ``samples`` of ``pool``'s training split. A plain run trains on the pool's uint8
+        pixels, converted per batch (``scale`` 1/255); augmented or mixed with the person's
+        samples, on a float32 copy for this run only (``scale`` None)."""
+        x, y = pool.train_pixels(int(cfg["samples"]))
         settings = {k: v for k, v in (cfg.get("augment") or {}).items() if v}
+        data = cfg.get("data", "mnist")
+        x = x if data == "mnist" and not settings else pools.floats(x)
         if settings:
             x = augment.augment(x, rng, **settings)
         mine = None
@@ -116,12 +119,11 @@ class TrainingMixin:
                                  f"{ym.size} labels (expected {self.inputs} per label)")
             if ym.size:
                 mine = (xm.reshape(-1, self.inputs).astype(np.float32) / np.float32(255), ym)
-        data = cfg.get("data", "mnist")
         if data == "mnist":
-            return x, y, mine, 0
+            return x, y, mine, 0, pools.SCALE if x.dtype == np.uint8 else None
         xm, ym = mine if mine is not None else (x[:0], y[:0])
         x, y, k = augment.teaching_set(x, y, xm, ym, data, rng, augmentation=settings or None)
-        return x, y, mine, k
+        return x, y, mine, k, None
 
     @staticmethod
     def _accuracy(net, x, y):
