@@ -83,12 +83,13 @@ def test_spanish_browser_trains_draws_and_looks_inside_in_spanish(open_app):
     assert counted > 100, counted
 
     # a short training run, with the Spanish labels of the form
-    page.get_by_label("Épocas", exact=True).fill("1")
-    page.get_by_label("Muestras de entrenamiento", exact=True).fill("2000")
+    # 4 epochs of 10,000 digits: a few seconds even on a quiet machine, so the run is seen running
+    page.get_by_label("Épocas", exact=True).fill("4")
+    page.get_by_label("Muestras de entrenamiento", exact=True).fill("10000")
     page.get_by_role("button", name="Entrenar", exact=True).click()
-    expect(page.get_by_test_id("train-status")).to_contain_text(re.compile(r"Época 1/1 · lote \d+/\d+"), timeout=120_000)
+    expect(page.get_by_test_id("train-status")).to_contain_text(re.compile(r"Época [1-3]/4 · lote \d+/\d+"), timeout=120_000)
     assert_spanish(page, english, "while training")
-    expect(page.get_by_test_id("train-status")).to_contain_text("Hecho: 1 época", timeout=120_000)
+    expect(page.get_by_test_id("train-status")).to_contain_text("Hecho: 4 épocas", timeout=180_000)
     expect(page.get_by_test_id("test-accuracy")).to_have_text(re.compile(r"^\d+,\d\u00a0%$"))
     expect(page.get_by_test_id("active-model")).to_have_text("Modelo entrenado (sin guardar)")
     assert_spanish(page, english, "after training")

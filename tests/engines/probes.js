@@ -125,6 +125,7 @@ async ({ want, timeoutMs }) => {
 async () => {
   const model = await window.pynn.exportModel({ download: false });
   return { fingerprint: window.pynn.activeModel().fingerprint, model: await model.text() };
+}
 
 // @probe fits
 // What does not fit a phone or tablet screen: the page's scroll width against innerWidth, every

@@ -195,7 +195,7 @@ export function mountInside(session) {
       b.className = 'neuron';
       const w = weights.weights.subarray(j * weights.inputs, (j + 1) * weights.inputs);
       const label = lastFirst ? T('inside.neuronFires', { j: String(j), value: fmt(lastFirst[j], 2) }) : T('inside.neuron', { j: String(j) });
-      b.setAttribute('aria-label', `${label}; ${summarize(w)}`);
+      b.setAttribute('aria-label', `${label}; ${T('a11y.weightsSummary', { summary: summarize(w) })}`);
       const s = stats(w);
       rows.push([j, s.min, s.max, s.mean, lastFirst ? lastFirst[j] : '–']);
       const c = document.createElement('canvas');

@@ -18,6 +18,7 @@ export default {
     stoppedEarly: 'Training stopped before the first batch finished; the active model is unchanged.',
     failed: 'Training did not run: {why}',
     showTable: 'Show as table',
+    weightsSummary: 'weights {summary}',
     summary: 'min {min}, max {max}, mean {mean}',
     chartCaption: 'Loss and accuracy per epoch',
     chartLabel: { one: 'Chart of loss and accuracy: {count} epoch so far, accuracy {acc} after the last', other: 'Chart of loss and accuracy: {count} epochs so far, accuracy {acc} after the last' },

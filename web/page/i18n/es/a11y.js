@@ -18,6 +18,7 @@ export default {
     stoppedEarly: 'El entrenamiento se detuvo antes de terminar el primer lote; el modelo activo no ha cambiado.',
     failed: 'El entrenamiento no se ejecutó: {why}',
     showTable: 'Ver como tabla',
+    weightsSummary: 'pesos {summary}',
     summary: 'mín. {min}, máx. {max}, media {mean}',
     chartCaption: 'Pérdida y precisión por época',
     chartLabel: { one: 'Gráfica de pérdida y precisión: {count} época hasta ahora, precisión {acc} tras la última', other: 'Gráfica de pérdida y precisión: {count} épocas hasta ahora, precisión {acc} tras la última' },
