@@ -38,7 +38,14 @@ def test_same_name_at_the_same_moment_keeps_one_whole_model(open_app):
         tab.page.wait_for_function("() => window.__saved !== null")
         assert "error" not in tab.page.evaluate("() => window.__saved"), tab.page.evaluate("() => window.__saved")
 
-    stored = a.storage()["pynn.model.same"]
+    # Each tab's renderer keeps its own copy of localStorage and learns of the other's write a moment
+    # later: read the winner once both copies agree (they converge on one whole model).
+    for _ in range(100):
+        stored = a.storage()["pynn.model.same"]
+        if stored == b.storage()["pynn.model.same"]:
+            break
+        a.page.wait_for_timeout(100)
+    assert stored == b.storage()["pynn.model.same"], "the two tabs never agreed on what is stored"
     doc = json.loads(stored)  # a whole document: it parses
     assert doc["metadata"]["name"] == "same"
     winner = [k for k, d in docs.items() if without_metadata(stored) == d]
