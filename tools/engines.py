@@ -11,6 +11,7 @@ import json
 import os
 import runpy
 import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def run_engine_tests(results):
     ensure_node_modules()
     server, url = serve_site()
     env = clean_env(PYNN_BASE_URL=url, PYNN_ARTIFACTS=ARTIFACTS, PYNN_DIGIT_STROKES=digit_strokes(),
-                    PYNN_SITE_DIR=SITE, PYNN_LESSON_HASH=LESSON_HASH)
+                    PYNN_LESSON_HASH=LESSON_HASH, PYNN_PYTHON=sys.executable)
     try:
         section("Firefox ESR (puppeteer-core, WebDriver BiDi)")
         results.append(("e2e (Firefox)", *node_test([ENGINES / "firefox.mjs"], ARTIFACTS / "firefox.xml",

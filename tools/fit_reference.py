@@ -44,3 +44,17 @@ def reference_fit(config):
     """``{"fingerprint", "kernel", "variant", "accuracy"}`` of ``config`` (a dict) trained in
     Pyodide in Node.js: the fingerprint every engine's page must show for the same run."""
     return _reference(json.dumps(config, sort_keys=True))
+
+
+def main():
+    """``python3 -m tools.fit_reference < model.json``: the reference for the run that trained a
+    model file, as one JSON line ``{"fingerprint", "kernel", "variant", "accuracy", "config"}``
+    (for tests driven from Node, tests/engines/firefox.mjs)."""
+    import sys
+
+    config = training_config(sys.stdin.read())
+    print(json.dumps({**reference_fit(config), "config": config}))
+
+
+if __name__ == "__main__":
+    main()

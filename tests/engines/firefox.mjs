@@ -5,11 +5,10 @@
 //   PYNN_DIGIT_STROKES  DIGIT_STROKES of tests/e2e/conftest.py as JSON
 //   PYNN_FIREFOX        the browser (default /usr/bin/firefox-esr)
 //   PYNN_LESSON_HASH    the lesson link every engine trains (tools/fit_reference.py)
-//   PYNN_SITE_DIR       the built site (the reference run in Pyodide in Node reads its wheel)
+//   PYNN_PYTHON         the Python that runs tools.fit_reference (the reference run in Pyodide in Node)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
 
@@ -23,7 +22,8 @@ const STROKES = JSON.parse(need('PYNN_DIGIT_STROKES'));
 const FIREFOX = process.env.PYNN_FIREFOX || '/usr/bin/firefox-esr';
 const SNAPSHOT_FOLDER = 'pynn-snapshots';
 const LESSON_HASH = need('PYNN_LESSON_HASH');
-const SITE_DIR = need('PYNN_SITE_DIR');
+const PYTHON = need('PYNN_PYTHON');
+const REPO = new URL('../..', import.meta.url).pathname;
 const READY_MS = 90_000;
 const MODEL = 'firefox-model';
 
@@ -136,11 +136,9 @@ step('a lesson link trains bit for bit the weights Pyodide in Node trains for th
   const done = await probe('trainFinished', 180_000);
   assert.ok(!done.error && done.kind !== 'error', JSON.stringify(done));
   const { fingerprint, model } = await probe('lessonModel');
-  const { stopped, seconds, ...config } = JSON.parse(model).metadata.training;
-  const wheel = path.join(SITE_DIR, JSON.parse(readFileSync(path.join(SITE_DIR, 'build.json'), 'utf8')).wheel);
-  const script = new URL('../pyodide/fit_fingerprint.mjs', import.meta.url).pathname;
-  const out = execFileSync(process.execPath, [script, '--site', SITE_DIR, '--wheel', wheel, '--config', JSON.stringify(config)], { encoding: 'utf8', timeout: 300_000 });
-  const reference = JSON.parse(out.trim().split('\n').pop());
+  // tools/fit_reference.py: the run this model's metadata.training records, trained in Pyodide in Node
+  const out = execFileSync(PYTHON, ['-m', 'tools.fit_reference'], { cwd: REPO, input: model, encoding: 'utf8', timeout: 300_000 });
+  const { config, ...reference } = JSON.parse(out.trim().split('\n').pop());
   assert.equal(config.seed, 7, `the lesson's seed did not reach the run: ${JSON.stringify(config)}`);
   assert.equal(fingerprint, reference.fingerprint, `Firefox trained ${fingerprint}, Pyodide in Node ${reference.fingerprint} (${reference.variant}) for ${JSON.stringify(config)}`);
 });
